@@ -1,0 +1,142 @@
+"""The outbox relay: publishes committed outbox rows with batched publisher confirms.
+
+Rows are claimed with SELECT ... FOR UPDATE SKIP LOCKED, so several replicas of a service can
+relay at once without publishing a row twice; a failed batch stays pending with back-off.
+The relay sleeps on LISTEN crm_outbox (a unit of work NOTIFYs on commit) and polls anyway
+every `CRM_RELAY_POLL_INTERVAL_S` to pick up retries and rows written by other processes.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+import psycopg
+from nameko.extensions import DependencyProvider
+from sqlalchemy import func, select, update
+
+from crmkit.database import OUTBOX_CHANNEL, make_engine
+from crmkit.publisher import ConfirmingPublisher, OutgoingMessage, PublishFailed
+from crmkit.tables import outbox
+
+log = logging.getLogger(__name__)
+
+
+def retry_backoff(attempts: int) -> timedelta:
+    """0.5 s, 1 s, 2 s, ... capped at 30 s: the broker is usually back within seconds."""
+    return timedelta(seconds=min(0.5 * 2 ** max(attempts - 1, 0), 30.0))
+
+
+class OutboxRelayLoop:
+    def __init__(self, database_url: str, amqp_uri: str, batch_size: int = 500,
+                 poll_interval_s: float = 1.0):
+        self.engine = make_engine(database_url, pool_size=2)
+        self.libpq_url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.publisher = ConfirmingPublisher(amqp_uri)
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.stopping = threading.Event()
+        self._listener: psycopg.Connection | None = None
+
+    def publish_pending(self) -> int:
+        """Publish one batch of due rows; returns how many were published."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(outbox.c.id, outbox.c.event_id, outbox.c.exchange, outbox.c.routing_key,
+                       outbox.c.envelope, outbox.c.attempts)
+                .where(outbox.c.status == "pending", outbox.c.next_attempt_at <= func.now())
+                .order_by(outbox.c.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0
+            ids = [row.id for row in rows]
+            try:
+                self.publisher.publish_batch([
+                    OutgoingMessage(exchange=row.exchange, routing_key=row.routing_key,
+                                    body=row.envelope, message_id=str(row.event_id))
+                    for row in rows
+                ])
+            except PublishFailed as exc:
+                attempts = max(row.attempts for row in rows) + 1
+                log.warning("outbox: %d events not published (attempt %d): %s", len(rows), attempts, exc)
+                conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(
+                    attempts=outbox.c.attempts + 1,
+                    last_error=str(exc)[:2000],
+                    next_attempt_at=func.now() + retry_backoff(attempts),
+                ))
+                return 0
+            conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(
+                status="published", published_at=func.now(), attempts=outbox.c.attempts + 1,
+                last_error=None))
+            return len(rows)
+
+    def _wait_for_notification(self) -> None:
+        try:
+            if self._listener is None or self._listener.closed:
+                self._listener = psycopg.connect(self.libpq_url, autocommit=True)
+                self._listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+            for _ in self._listener.notifies(timeout=self.poll_interval_s, stop_after=1):
+                break
+            # Many commits may have notified; one pass over the table serves them all.
+            for _ in self._listener.notifies(timeout=0):
+                pass
+        except psycopg.Error as exc:
+            log.warning("outbox: listening failed (%s); polling instead", exc)
+            self._close_listener()
+            self.stopping.wait(self.poll_interval_s)
+
+    def _close_listener(self) -> None:
+        if self._listener is not None:
+            try:
+                self._listener.close()
+            except psycopg.Error:
+                pass
+            self._listener = None
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                published = self.publish_pending()
+            except Exception:  # the database may be restarting: keep the loop alive
+                log.exception("outbox: relay pass failed")
+                published = 0
+                self.stopping.wait(self.poll_interval_s)
+            if published < self.batch_size and not self.stopping.is_set():
+                self._wait_for_notification()
+
+    def close(self) -> None:
+        self.stopping.set()
+        self._close_listener()
+        self.publisher.close()
+        self.engine.dispose()
+
+
+class OutboxRelay(DependencyProvider):
+    """Runs the relay in a green thread of the service container."""
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.loop = OutboxRelayLoop(
+            config["DATABASE_URL"], config["AMQP_URI"],
+            poll_interval_s=float(config.get("CRM_RELAY_POLL_INTERVAL_S", 1.0)),
+        )
+
+    def start(self) -> None:
+        self._thread = self.container.spawn_managed_thread(self.loop.run, identifier="outbox-relay")
+
+    def stop(self) -> None:
+        self.loop.stopping.set()
+        try:
+            self._thread.wait()
+        finally:
+            self.loop.close()
+
+    def kill(self) -> None:
+        self.loop.stopping.set()
+        self._thread.kill()
+        self.loop.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.loop

@@ -1,0 +1,1 @@
+"""Test support: fresh databases and RabbitMQ vhosts on the local servers (or containers)."""

@@ -1,0 +1,53 @@
+"""Two tiny services built only from crmkit, so the plumbing is tested without any domain:
+`probe` writes notes and publishes NoteRecorded; `probe_consumer` counts what it handles."""
+from __future__ import annotations
+
+from nameko.rpc import rpc
+from sqlalchemy import text
+
+from crmkit.consumer import handles
+from crmkit.errors import EXPECTED, Conflict
+from crmkit.service_base import CrmService
+
+PROBE_TABLES = """
+CREATE TABLE notes (id serial PRIMARY KEY, note text NOT NULL);
+CREATE TABLE handled (note text PRIMARY KEY, times integer NOT NULL);
+CREATE TABLE attempts (id serial PRIMARY KEY, note text NOT NULL);
+CREATE TABLE switches (name text PRIMARY KEY, is_on boolean NOT NULL);
+INSERT INTO switches VALUES ('fail', false);
+"""
+
+
+class ProbeService(CrmService):
+    name = "probe"
+
+    @rpc
+    def sleep_in_db(self, seconds):
+        with self.db.reading() as session:
+            session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+        return seconds
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record(self, note, fail_after_writing=False):
+        with self.db.unit_of_work() as uow:
+            uow.session.execute(text("INSERT INTO notes (note) VALUES (:n)"), {"n": note})
+            uow.add_event("NoteRecorded", {"note": note})
+            if fail_after_writing:
+                raise Conflict("refused after writing")
+        return note
+
+
+class ProbeConsumer(CrmService):
+    name = "probe_consumer"
+
+    @handles("probe", "NoteRecorded")
+    def on_note_recorded(self, uow, event):
+        note = event.payload["note"]
+        with self.db.unit_of_work() as attempt:  # committed even when this handler fails
+            attempt.session.execute(text("INSERT INTO attempts (note) VALUES (:n)"), {"n": note})
+        if uow.session.execute(text("SELECT is_on FROM switches WHERE name = 'fail'")).scalar():
+            raise RuntimeError(f"handler switched to fail for {note}")
+        # Not idempotent on purpose: only the inbox keeps a redelivery from counting twice.
+        uow.session.execute(text(
+            "INSERT INTO handled VALUES (:n, 1) ON CONFLICT (note) DO UPDATE SET times = handled.times + 1"),
+            {"n": note})

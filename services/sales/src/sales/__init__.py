@@ -1,0 +1,1 @@
+"""The sales service: accounts, contacts, leads, opportunities, products, quotes, orders."""

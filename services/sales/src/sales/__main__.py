@@ -1,0 +1,9 @@
+from crmkit import green
+
+green.patch()  # before anything opens a socket or creates a lock
+
+from crmkit.runner import main  # noqa: E402
+
+from sales.service import SalesService  # noqa: E402
+
+main("sales", SalesService)

@@ -1,0 +1,47 @@
+"""Accounts and contacts as sales resources: their schemas, rules needing the database,
+delete blockers and event payloads."""
+from __future__ import annotations
+
+from sales.db import AccountRepository, ContactRepository
+from sales.domain.customers import (account_event_payload, account_rule_errors, contact_event_payload,
+                                    creates_cycle)
+from sales.resources import Resource
+from sales.schemas import AccountInput, ContactInput
+
+
+def check_account(repo: AccountRepository, account: dict) -> list[dict]:
+    errors = account_rule_errors(account)
+    parent = account.get("parent_account_id")
+    if parent and parent != account.get("id"):
+        if not repo.exists(parent):
+            errors.append({"field": "parent_account_id", "message": f"no account with id {parent}"})
+        elif account.get("id") and creates_cycle(account["id"], parent, repo.parent_of):
+            errors.append({"field": "parent_account_id",
+                           "message": "would make the account hierarchy a loop"})
+    return errors
+
+
+def account_delete_blocker(repo: AccountRepository, account: dict) -> str | None:
+    contacts = ContactRepository(repo.session).count_where("account_id", account["id"])
+    children = repo.count_where("parent_account_id", account["id"])
+    if contacts or children:
+        return (f"The account still has {contacts} contact(s) and {children} child account(s); "
+                "move or delete them first.")
+    return None
+
+
+def check_contact(repo: ContactRepository, contact: dict) -> list[dict]:
+    account = contact.get("account_id")
+    if account and not AccountRepository(repo.session).exists(account):
+        return [{"field": "account_id", "message": f"no account with id {account}"}]
+    return []
+
+
+ACCOUNTS = Resource(
+    label="account", event_prefix="Account", schema=AccountInput, repository=AccountRepository,
+    event_payload=account_event_payload, check=check_account, delete_blocker=account_delete_blocker,
+)
+CONTACTS = Resource(
+    label="contact", event_prefix="Contact", schema=ContactInput, repository=ContactRepository,
+    event_payload=contact_event_payload, check=check_contact,
+)

@@ -1,0 +1,117 @@
+"""The generic create/read/update/delete/list flow every sales record follows, so each
+record type only states what differs: its schema, repository, rules and events."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from marshmallow import Schema
+from sqlalchemy.dialects.postgresql import UUID
+
+from crmkit import pagination
+from crmkit.database import DatabaseAccess
+from crmkit.errors import Conflict, NotFound, ValidationFailed
+from crmkit.records import json_safe
+from sales.db import Repository
+from sales.domain.customers import normalise
+from sales.domain.records import changed_fields, check_version
+from sales.schemas import load
+
+
+@dataclass(frozen=True)
+class Resource:
+    label: str  # "account": used in messages
+    event_prefix: str  # "Account" -> AccountCreated / AccountUpdated / AccountDeleted
+    schema: type[Schema]
+    repository: type[Repository]
+    event_payload: Callable[[dict], dict]
+    # (repository, candidate record) -> field errors of rules that need the database
+    check: Callable[[Repository, dict], list[dict]]
+    # (repository, record) -> why it cannot be deleted, or None
+    delete_blocker: Callable[[Repository, dict], str | None] = lambda repo, record: None
+
+
+def valid_id(record_id, label: str) -> str:
+    """A malformed id names no record: that is a 404, not a database error."""
+    try:
+        return str(uuid.UUID(str(record_id)))
+    except ValueError:
+        raise NotFound(f"No {label} with id {record_id}") from None
+
+
+class ResourceFlows:
+    def __init__(self, db: DatabaseAccess, resource: Resource):
+        self.db = db
+        self.resource = resource
+
+    def _get_or_404(self, repo: Repository, record_id: str, for_update: bool = False) -> dict:
+        record = repo.get(valid_id(record_id, self.resource.label), for_update=for_update)
+        if record is None:
+            raise NotFound(f"No {self.resource.label} with id {record_id}")
+        return record
+
+    def _raise_for(self, errors: list[dict]) -> None:
+        if errors:
+            raise ValidationFailed(f"Invalid {self.resource.label}", errors)
+
+    def create(self, data: dict, owner_id: str | None) -> dict:
+        values = normalise(load(self.resource.schema(), data))
+        with self.db.unit_of_work() as uow:
+            repo = self.resource.repository(uow.session)
+            self._raise_for(self.resource.check(repo, values))
+            record = json_safe(repo.add(values, owner_id))
+            uow.add_event(f"{self.resource.event_prefix}Created", self.resource.event_payload(record))
+            return record
+
+    def get(self, record_id: str) -> dict:
+        with self.db.reading() as session:
+            return json_safe(self._get_or_404(self.resource.repository(session), record_id))
+
+    def update(self, record_id: str, changes: dict, expected_version: int | None) -> dict:
+        values = normalise(load(self.resource.schema(), changes, partial=True))
+        with self.db.unit_of_work() as uow:
+            repo = self.resource.repository(uow.session)
+            current = self._get_or_404(repo, record_id, for_update=True)
+            check_version(current["version"], expected_version)
+            if isinstance(values.get("address"), dict):  # PATCH merges address parts
+                values["address"] = {**current["address"], **values["address"]}
+            diff = changed_fields(current, values)
+            if not diff:
+                return json_safe(current)
+            self._raise_for(self.resource.check(repo, current | diff))
+            record = json_safe(repo.change(current, diff))
+            uow.add_event(f"{self.resource.event_prefix}Updated",
+                          self.resource.event_payload(record) | {"changed": sorted(diff)})
+            return record
+
+    def delete(self, record_id: str) -> None:
+        with self.db.unit_of_work() as uow:
+            repo = self.resource.repository(uow.session)
+            current = self._get_or_404(repo, record_id, for_update=True)
+            blocker = self.resource.delete_blocker(repo, current)
+            if blocker:
+                raise Conflict(blocker)
+            repo.remove(current["id"])
+            uow.add_event(f"{self.resource.event_prefix}Deleted",
+                          {f"{self.resource.label}_id": current["id"]})
+
+    def list(self, filters: dict | None, q: str | None, sort: str | None, limit: int | None,
+             cursor: str | None) -> dict:
+        repo_cls = self.resource.repository
+        filters = {key: value for key, value in (filters or {}).items() if value is not None}
+        errors = [{"field": key, "message": "not a filter of this list"}
+                  for key in filters if key not in repo_cls.filter_columns]
+        for key, value in filters.items():
+            column = repo_cls.table.c.get(repo_cls.filter_columns.get(key, ""))
+            if column is not None and isinstance(column.type, UUID):
+                try:
+                    filters[key] = str(uuid.UUID(str(value)))
+                except ValueError:
+                    errors.append({"field": key, "message": "must be a UUID"})
+        self._raise_for(errors)
+        order = pagination.parse_sort(sort, repo_cls.sort_fields, repo_cls.default_sort)
+        limit = pagination.check_limit(limit)
+        with self.db.reading() as session:
+            items, next_cursor = repo_cls(session).list(filters, q, order, limit, cursor)
+        return {"items": json_safe(items), "next_cursor": next_cursor}

@@ -1,0 +1,1 @@
+"""The scheduler: resources, calendars, availability search and the constraint solver."""

@@ -1,0 +1,1 @@
+"""The service desk: cases, queues, knowledge base, contracts with allotments, SLAs."""
