@@ -1,17 +1,15 @@
 """Consumers: idempotent through the inbox, retried with back-off, parked after N attempts,
 replayable by an operator, and never missing an event published while they were down."""
-import json
 import uuid
 from datetime import datetime, timezone
 
 import pytest
-from kombu import Connection
-from nameko.standalone.events import get_event_exchange
 from typer.testing import CliRunner
 
 from crmkit.cli import dead_letters
 from crmkit.config import ConsumerSettings
 from crmkit.deadletter import list_parked
+from crmkit.testing.bus import publish_event
 from crmkit.testing.waiting import wait_until
 from crmkit.topology import declare_service_topology
 from probe_services import ProbeConsumer, ProbeService
@@ -24,10 +22,7 @@ def envelope(note: str, event_id: str | None = None) -> dict:
 
 
 def publish(amqp_uri: str, body) -> None:
-    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        conn.Producer().publish(json.dumps(body), exchange=get_event_exchange("probe", {}),
-                                routing_key="NoteRecorded", content_type="application/json",
-                                content_encoding="utf-8", declare=[get_event_exchange("probe", {})])
+    publish_event(amqp_uri, body)
 
 
 @pytest.fixture
@@ -109,7 +104,7 @@ def test_replay_can_pick_single_events_and_leaves_the_others_parked(consumer, fr
 
 def test_a_malformed_message_is_parked_not_dropped(consumer, fresh_vhost):
     consumer()
-    publish(fresh_vhost, {"not": "an envelope"})
+    publish_event(fresh_vhost, {"not": "an envelope"}, producer="probe", event_type="NoteRecorded")
     [parked] = wait_until(lambda: list_parked(fresh_vhost, "probe_consumer"), message="the poison message")
     assert "ValidationError" in parked.error
 

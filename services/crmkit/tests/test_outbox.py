@@ -6,9 +6,9 @@ import eventlet
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from bus import Subscriber
 from crmkit.database import DatabaseAccess, make_engine
 from crmkit.relay import OutboxRelayLoop
+from crmkit.testing.bus import Subscriber
 from crmkit.testing.proxy import TcpProxy
 from crmkit.testing.waiting import wait_until
 

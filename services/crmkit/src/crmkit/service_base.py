@@ -20,3 +20,17 @@ class CrmService:
         with self.db.reading() as session:
             session.execute(text("SELECT 1"))
         return {"service": self.name, "status": "ok"}
+
+
+def register_errors_for_rpc_clients() -> None:
+    """Let nameko RPC callers (other services, tests, the CLI) get NotFound, Conflict, ... back
+    as the same exception classes, field errors included, instead of a bare RemoteError."""
+    from nameko.exceptions import deserialize_to_instance
+
+    from crmkit.errors import EXPECTED
+
+    for error_cls in EXPECTED:
+        deserialize_to_instance(error_cls)
+
+
+register_errors_for_rpc_clients()

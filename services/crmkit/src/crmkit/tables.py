@@ -42,7 +42,8 @@ inbox = Table(
     Column("event_type", String(100), nullable=False),
     Column("producer", String(100), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("handled_at", DateTime(timezone=True), nullable=False,
+           server_default=func.clock_timestamp()),  # the moment of handling, not the transaction start
 )
 
 

@@ -84,8 +84,9 @@ class Repository:
 
     def add(self, values: dict, owner_id: str | None) -> dict:
         now = _now()
-        row = self.to_row(values) | {"id": str(uuid.uuid4()), "owner_id": owner_id,
-                                     "created_at": now, "updated_at": now, "version": 1}
+        blank = {name: None for name in self.table.c.keys()}  # the record is complete
+        row = blank | self.to_row(values) | {"id": str(uuid.uuid4()), "owner_id": owner_id,
+                                             "created_at": now, "updated_at": now, "version": 1}
         self.session.execute(insert(self.table).values(row))
         return self.to_record(row)
 

@@ -78,3 +78,44 @@ def make_database(crm_servers):
     yield make
     for name in created:
         infra.drop_database(crm_servers.postgres_url, name)
+
+
+@pytest.fixture
+def sql():
+    """sql(url) -> crmkit.testing.sql.Sql, disposed after the test."""
+    from crmkit.testing.sql import Sql
+
+    made = []
+
+    def make(url: str):
+        made.append(Sql(url))
+        return made[-1]
+
+    yield make
+    for handle in made:
+        handle.close()
+
+
+@pytest.fixture
+def run_service(fresh_vhost, make_database, sql, container_factory):
+    # container_factory last: its teardown (killing the containers) then runs before the
+    # vhost they are connected to is deleted.
+    """run_service(ServiceClass, package) starts the service on a fresh migrated database and
+    the test's own vhost, and returns a RunningService (rpc client, sql, urls)."""
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    from crmkit.testing.services import RunningService, test_config
+
+    proxies = []
+
+    def start(service_cls, package: str, database_url: str | None = None, **config) -> RunningService:
+        url = database_url or make_database(package)
+        container = container_factory(service_cls, test_config(service_cls.name, fresh_vhost, url, **config))
+        container.start()
+        proxy = ServiceRpcProxy(service_cls.name, {"AMQP_URI": fresh_vhost})
+        proxies.append(proxy)
+        return RunningService(container, proxy.start(), sql(url), url, fresh_vhost)
+
+    yield start
+    for proxy in proxies:
+        proxy.stop()

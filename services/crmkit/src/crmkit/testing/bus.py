@@ -32,3 +32,14 @@ class Subscriber:
 
     def close(self) -> None:
         self.connection.release()
+
+
+def publish_event(amqp_uri: str, body, producer: str | None = None, event_type: str | None = None) -> None:
+    """Publish an envelope as its producer would; producer/event_type override the routing,
+    to send a malformed message where a consumer listens."""
+    exchange = get_event_exchange(producer or body["producer"], {})
+    routing_key = event_type or body["event_type"]
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        conn.Producer().publish(json.dumps(body), exchange=exchange, routing_key=routing_key,
+                                content_type="application/json", content_encoding="utf-8",
+                                declare=[exchange])

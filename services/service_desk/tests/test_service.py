@@ -1,0 +1,9 @@
+"""The service_desk service runs on its own migrated database and answers its health RPC."""
+from service_desk.service import ServiceDeskService
+
+
+def test_it_migrates_its_own_database_and_answers_health(run_service):
+    service = run_service(ServiceDeskService, "service_desk")
+    assert service.rpc.health() == {"service": "service_desk", "status": "ok"}
+    tables = {row["tablename"] for row in service.sql.rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert {"outbox", "inbox", "alembic_version"} <= tables
