@@ -1,0 +1,1 @@
+"""Operator tooling for the CRM suite (the `crm` command)."""
