@@ -2,6 +2,7 @@
 import time
 import uuid
 
+from crmkit.envelope import as_correlation_id
 from crmkit.testing.waiting import wait_until
 
 from conftest import RPC_TIMEOUT_S
@@ -45,7 +46,9 @@ def marketing_sql(suite, sql):
 
 
 def test_an_account_created_through_the_gateway_appears_once_in_marketings_read_model(suite, api, sql):
-    created = api.post("/api/v1/accounts", json={"name": "Suite Co", "address": {"city": "Oslo"}})
+    # A free-text request id from the client must still give the event a valid correlation id.
+    created = api.post("/api/v1/accounts", json={"name": "Suite Co", "address": {"city": "Oslo"}},
+                       headers={"X-Request-ID": "client-request-42"})
     assert created.status_code == 201, created.text
     account = created.json()
     assert created.headers["location"].endswith(f"/api/v1/accounts/{account['id']}")
@@ -58,6 +61,8 @@ def test_an_account_created_through_the_gateway_appears_once_in_marketings_read_
     assert marketing.scalar("SELECT count(*) FROM customer_accounts WHERE account_id = :a", a=account["id"]) == 1
     assert marketing.scalar("SELECT count(*) FROM inbox WHERE event_id = :e", e=event_id) == 1
     assert marketing.scalar("SELECT city FROM customer_accounts WHERE account_id = :a", a=account["id"]) == "Oslo"
+    correlation = sales.scalar("SELECT envelope->>'correlation_id' FROM outbox WHERE event_id = :e", e=event_id)
+    assert correlation == as_correlation_id("client-request-42")
 
 
 def test_an_event_published_while_marketing_is_stopped_is_handled_when_it_starts(suite, api, sql):

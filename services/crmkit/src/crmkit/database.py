@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmkit import green
-from crmkit.envelope import Envelope
+from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import outbox
 
 OUTBOX_CHANNEL = "crm_outbox"
@@ -66,7 +66,8 @@ class DatabaseAccess:
         session = self._sessions()
         try:
             with session.begin():
-                uow = UnitOfWork(session, self.service, correlation_id or self.correlation_id)
+                correlation = as_correlation_id(correlation_id or self.correlation_id)
+                uow = UnitOfWork(session, self.service, correlation)
                 yield uow
                 uow._before_commit()
         finally:

@@ -20,6 +20,20 @@ class EnvelopeSchema(Schema):
 
 _schema = EnvelopeSchema()
 
+# Request ids from HTTP clients are free text; envelopes carry UUIDs.
+_CORRELATION_NAMESPACE = uuid.UUID("6f1f3c2e-8a44-4a57-9b1e-2d0c8e5f7a10")
+
+
+def as_correlation_id(value) -> str | None:
+    """A UUID stays itself; any other id maps to a stable UUID (one request, one id), so a
+    client's X-Request-ID can never make an envelope invalid."""
+    if value in (None, ""):
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(uuid.uuid5(_CORRELATION_NAMESPACE, str(value)))
+
 
 @dataclass(frozen=True)
 class Envelope:

@@ -1,0 +1,39 @@
+"""`python -m gateway migrate` and `python -m gateway run`."""
+from __future__ import annotations
+
+import logging
+
+import typer
+
+cli = typer.Typer(help="The CRM gateway (public HTTP API).", add_completion=False)
+
+
+@cli.command()
+def migrate() -> None:
+    """Create the gateway database if missing and migrate it to head."""
+    from crmkit.config import database_url
+    from crmkit.migrations import upgrade
+
+    upgrade("gateway", database_url("gateway"))
+    typer.echo("gateway: database at head")
+
+
+@cli.command()
+def run(host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
+        port: int = typer.Option(8000, help="TCP port")) -> None:
+    """Serve the API with uvicorn until SIGTERM / Ctrl-C."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s gateway %(levelname)s %(name)s: %(message)s")
+    # One worker per process: Prometheus counters live in the process, so scale out with
+    # more processes (replicas), each scraped on its own.
+    uvicorn.run("gateway.app:create_app", factory=True, host=host, port=port,
+                proxy_headers=True, log_config=None)
+
+
+def main() -> None:
+    cli(prog_name="python -m gateway")
+
+
+if __name__ == "__main__":
+    main()

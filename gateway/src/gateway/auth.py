@@ -1,0 +1,69 @@
+"""Bearer tokens: issue and check JWTs (HS256), and the dependency that requires one."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Annotated
+
+import jwt
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway import deps, users
+from gateway.config import Settings
+from gateway.problems import Problem
+
+ALGORITHM = "HS256"
+ISSUER = "crm-gateway"
+
+_bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/auth/token")
+
+
+def issue_token(settings: Settings, user: users.User, now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    claims = {"sub": str(user.id), "iss": ISSUER, "iat": now,
+              "exp": now + timedelta(seconds=settings.token_ttl_s)}
+    return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
+
+
+def user_id_from_token(settings: Settings, token: str) -> uuid.UUID | None:
+    """The user id of a valid, unexpired token of ours; None for anything else."""
+    try:
+        claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM], issuer=ISSUER,
+                            options={"require": ["sub", "exp", "iss"]})
+        return uuid.UUID(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError):
+        return None
+
+
+def user_id_from_authorization(settings: Settings, header: str | None) -> uuid.UUID | None:
+    scheme, _, token = (header or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return user_id_from_token(settings, token.strip())
+
+
+def unauthorized(detail: str, invalid_token: bool = False) -> Problem:
+    # RFC 6750: say which scheme to use, and flag a token that was sent but is no good.
+    challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+    return Problem(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+async def current_user(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    settings: Annotated[Settings, Depends(deps.settings)],
+    engine: Annotated[AsyncEngine, Depends(deps.engine)],
+) -> users.User:
+    """The caller; answers 401 problem+json without a valid token of an active user.
+    The database check makes deactivating a user take effect before its tokens expire."""
+    if credentials is None:
+        raise unauthorized("A bearer token is required.")
+    user_id = user_id_from_token(settings, credentials.credentials)
+    user = await users.get_active_user(engine, user_id) if user_id is not None else None
+    if user is None:
+        raise unauthorized("The token is invalid or has expired.", invalid_token=True)
+    return user
+
+
+CurrentUser = Annotated[users.User, Depends(current_user)]

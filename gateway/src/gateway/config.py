@@ -1,0 +1,70 @@
+"""Gateway settings, read once from environment variables.
+
+Bus and database locations come from crmkit.config so every process in the suite reads
+them the same way:
+  CRM_AMQP_URI                 RabbitMQ (default amqp://guest:guest@127.0.0.1:5672/)
+  CRM_GATEWAY_DATABASE_URL     the gateway's own database; else CRM_DATABASE_URL_TEMPLATE
+                               with {service}=gateway (default .../crm_gateway)
+Gateway-specific:
+  CRM_JWT_SECRET               HS256 key shared by every gateway process (required in
+                               production; a public development key otherwise, with a warning)
+  CRM_TOKEN_TTL_S              token lifetime, default 3600
+  CRM_ADMIN_USERNAME / CRM_ADMIN_PASSWORD   first administrator, default admin / admin
+  CRM_RPC_TIMEOUT_S            per RPC call, default 5
+  CRM_READY_TIMEOUT_S          per service in GET /ready, default 2
+  CRM_RETRY_AFTER_S            Retry-After on 503, default 5
+  CRM_MAX_BODY_BYTES           largest request body, default 1 MiB
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from crmkit import config as kit
+
+log = logging.getLogger(__name__)
+
+# Shared by every worker and every gateway replica, so tokens issued by one are accepted by
+# all; a random per-process default would break that. Only fit for a development machine.
+DEV_JWT_SECRET = "crm-development-secret-change-me-0123456789"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    amqp_uri: str
+    database_url: str
+    jwt_secret: str
+    token_ttl_s: int = 3600
+    admin_username: str = "admin"
+    admin_password: str = "admin"
+    rpc_timeout_s: float = 5.0
+    ready_timeout_s: float = 2.0
+    # What a 503 tells clients to wait before retrying.
+    retry_after_s: int = 5
+    max_body_bytes: int = 1024 * 1024
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        secret = os.environ.get("CRM_JWT_SECRET") or ""
+        if not secret:
+            log.warning("CRM_JWT_SECRET is not set: using the public development secret; "
+                        "anyone can forge tokens. Set it in every deployment.")
+            secret = DEV_JWT_SECRET
+        return cls(
+            amqp_uri=kit.amqp_uri(),
+            database_url=kit.database_url("gateway"),
+            jwt_secret=secret,
+            token_ttl_s=int(_env("CRM_TOKEN_TTL_S", "3600")),
+            admin_username=_env("CRM_ADMIN_USERNAME", "admin"),
+            admin_password=_env("CRM_ADMIN_PASSWORD", "admin"),
+            rpc_timeout_s=float(_env("CRM_RPC_TIMEOUT_S", "5")),
+            ready_timeout_s=float(_env("CRM_READY_TIMEOUT_S", "2")),
+            retry_after_s=int(_env("CRM_RETRY_AFTER_S", "5")),
+            max_body_bytes=int(_env("CRM_MAX_BODY_BYTES", str(1024 * 1024))),
+        )

@@ -1,0 +1,3 @@
+from crmkit.migrations import run_env
+
+run_env()

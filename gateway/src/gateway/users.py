@@ -1,0 +1,136 @@
+"""Gateway users: creation, password checks, the first administrator.
+
+`create_user` is synchronous (for operator command lines); the request path uses the async
+functions with the app's AsyncEngine.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, create_engine, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
+
+from gateway.tables import users
+
+log = logging.getLogger(__name__)
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+@dataclass(frozen=True)
+class User:
+    id: uuid.UUID
+    username: str
+    is_admin: bool
+    is_active: bool
+
+
+class UsernameTaken(Exception):
+    pass
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password("decoy password for unknown usernames")
+
+
+def _insert_user(username: str, password: str, is_admin: bool):
+    """INSERT ... ON CONFLICT DO NOTHING: two processes creating the same user race safely
+    (the loser gets no row back instead of an error inside its transaction)."""
+    username = username.strip()
+    if not username or len(username) > 100:
+        raise ValueError("username must be 1 to 100 characters")
+    if not password:
+        raise ValueError("password must not be empty")
+    now = datetime.now(timezone.utc)
+    return (
+        insert(users)
+        .values(id=uuid.uuid4(), username=username, password_hash=hash_password(password),
+                is_active=True, is_admin=is_admin, created_at=now, updated_at=now, version=1)
+        .on_conflict_do_nothing(index_elements=["username"])
+        .returning(users.c.id, users.c.username, users.c.is_admin, users.c.is_active)
+    )
+
+
+def create_user(target: str | Engine | Connection | Session, username: str, password: str,
+                is_admin: bool = False) -> User:
+    """Create a gateway user (synchronous).
+
+    `target` is a database URL (e.g. `crmkit.config.database_url("gateway")`), a sync
+    SQLAlchemy Engine (committed here), or a Connection / Session (the caller commits).
+    Raises UsernameTaken if the username exists, ValueError for an empty username/password.
+    """
+    statement = _insert_user(username, password, is_admin)
+    if isinstance(target, str):
+        engine = create_engine(target)
+        try:
+            with engine.begin() as conn:
+                row = conn.execute(statement).first()
+        finally:
+            engine.dispose()
+    elif isinstance(target, Engine):
+        with target.begin() as conn:
+            row = conn.execute(statement).first()
+    else:
+        row = target.execute(statement).first()
+    if row is None:
+        raise UsernameTaken(f"user {username.strip()!r} already exists")
+    return User(*row)
+
+
+async def ensure_admin(engine: AsyncEngine, username: str, password: str) -> bool:
+    """Create the administrator unless a user of that name exists; True if created.
+    Safe when several gateway processes start at once."""
+    statement = await asyncio.to_thread(_insert_user, username, password, True)
+    async with engine.begin() as conn:
+        created = (await conn.execute(statement)).first() is not None
+    if created:
+        log.info("created administrator %r", username)
+        if password == "admin":
+            log.warning("the administrator has the default password; change it")
+    return created
+
+
+async def authenticate(engine: AsyncEngine, username: str, password: str) -> User | None:
+    """The active user with these credentials, else None. Unknown usernames cost the same
+    argon2 verification as wrong passwords so response times do not reveal which exist."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(
+            select(users.c.id, users.c.username, users.c.is_admin, users.c.is_active,
+                   users.c.password_hash).where(users.c.username == username.strip())
+        )).first()
+    # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
+    stored = row.password_hash if row is not None else await asyncio.to_thread(_decoy_hash)
+    matches = await asyncio.to_thread(password_matches, stored, password)
+    if row is None or not matches or not row.is_active:
+        return None
+    return User(row.id, row.username, row.is_admin, row.is_active)
+
+
+async def get_active_user(engine: AsyncEngine, user_id: uuid.UUID) -> User | None:
+    async with engine.connect() as conn:
+        row = (await conn.execute(
+            select(users.c.id, users.c.username, users.c.is_admin, users.c.is_active)
+            .where(users.c.id == user_id, users.c.is_active)
+        )).first()
+    return User(*row) if row is not None else None
