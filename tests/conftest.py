@@ -3,7 +3,6 @@ and an isolated vhost, driven over HTTP like a client would."""
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -19,12 +18,6 @@ ADMIN = ("suite-admin", "suite-admin-password")
 RPC_TIMEOUT_S = 2.0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Suite:
     url: str
@@ -32,14 +25,10 @@ class Suite:
     processes: suite_processes.SuiteProcesses
     database_prefix: str
     postgres_url: str
+    rpc_timeout_s: float
 
     def database_url(self, component: str) -> str:
         return infra.database_url(self.postgres_url, f"{self.database_prefix}_{component}")
-
-    def restart(self, component: str) -> None:
-        self.processes.stop(component)
-        self.processes.start(component)
-        suite_processes.wait_ready(self.url, timeout_s=60)
 
 
 @pytest.fixture(scope="session")
@@ -52,14 +41,14 @@ def suite(crm_servers, rabbit_vhost):
         "CRM_JWT_SECRET": uuid.uuid4().hex, "CRM_RPC_TIMEOUT_S": str(RPC_TIMEOUT_S),
         "CRM_RETRY_DELAYS_MS": "100,200", "CRM_RELAY_POLL_INTERVAL_S": "0.5",
     }
-    port = _free_port()
+    port = infra.free_port()
     log_dir = Path(tempfile.mkdtemp(prefix="crm-suite-logs-"))
     processes = suite_processes.SuiteProcesses(env, log_dir, port)
     suite_processes.migrate_all(env)
     processes.start_all()
     try:
         suite_processes.wait_ready(f"http://127.0.0.1:{port}", timeout_s=60)
-        yield Suite(f"http://127.0.0.1:{port}", env, processes, prefix, crm_servers.postgres_url)
+        yield Suite(f"http://127.0.0.1:{port}", env, processes, prefix, crm_servers.postgres_url, RPC_TIMEOUT_S)
     finally:
         processes.stop_all()
         for component in suite_processes.COMPONENTS:

@@ -14,8 +14,6 @@ from crm_ops import demo_data
 from crm_ops.suite import COMPONENTS, wait_ready
 from crmkit.testing import infra
 
-from conftest import _free_port
-
 CRM = str(Path(sys.executable).with_name("crm"))
 
 
@@ -47,7 +45,7 @@ def suite_processes_alive(env) -> list[str]:
 
 
 def test_crm_up_brings_the_suite_to_ready_loads_demo_data_and_stops_on_ctrl_c(crm_env, tmp_path):
-    port = _free_port()
+    port = infra.free_port()
     log = open(tmp_path / "up.log", "wb")
     started = time.monotonic()
     up = subprocess.Popen([CRM, "up", "--port", str(port)], env=crm_env, stdout=log,

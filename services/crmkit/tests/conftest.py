@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from crmkit.tables import create_plumbing_tables
-from crmkit.testing.services import test_config
+from crmkit.testing.services import service_test_config
 from probe_services import PROBE_TABLES
 
 
@@ -30,4 +30,4 @@ def consumer_db(make_database):
 
 @pytest.fixture
 def service_config():
-    return test_config
+    return service_test_config

@@ -98,19 +98,20 @@ def sql():
 
 @pytest.fixture
 def run_service(fresh_vhost, make_database, sql, container_factory):
-    # container_factory last: its teardown (killing the containers) then runs before the
-    # vhost they are connected to is deleted.
     """run_service(ServiceClass, package) starts the service on a fresh migrated database and
     the test's own vhost, and returns a RunningService (rpc client, sql, urls)."""
+    # container_factory is requested last so that its teardown (killing the containers)
+    # runs before the vhost they are connected to is deleted.
     from nameko.standalone.rpc import ServiceRpcProxy
 
-    from crmkit.testing.services import RunningService, test_config
+    from crmkit.testing.services import RunningService, service_test_config
 
     proxies = []
 
     def start(service_cls, package: str, database_url: str | None = None, **config) -> RunningService:
         url = database_url or make_database(package)
-        container = container_factory(service_cls, test_config(service_cls.name, fresh_vhost, url, **config))
+        config = service_test_config(service_cls.name, fresh_vhost, url, **config)
+        container = container_factory(service_cls, config)
         container.start()
         proxy = ServiceRpcProxy(service_cls.name, {"AMQP_URI": fresh_vhost})
         proxies.append(proxy)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from crmkit.testing.sql import Sql
 
 
-def test_config(service: str, amqp_uri: str, database_url: str, **extra) -> dict:
+def service_test_config(service: str, amqp_uri: str, database_url: str, **extra) -> dict:
     """Fast retries so failure paths finish in a test's time."""
     return {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url, "SERVICE_NAME": service,
             "CRM_RETRY_DELAYS_MS": [50, 100], "CRM_MAX_ATTEMPTS": 3,
