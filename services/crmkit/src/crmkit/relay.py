@@ -135,7 +135,9 @@ class OutboxRelay(DependencyProvider):
 
     def kill(self) -> None:
         self.loop.stopping.set()
-        self._thread.kill()
+        thread = getattr(self, "_thread", None)  # a container may be killed before it started
+        if thread is not None:
+            thread.kill()
         self.loop.close()
 
     def get_dependency(self, worker_ctx):
