@@ -23,14 +23,14 @@ class ProbeService(CrmService):
 
     @rpc
     def sleep_in_db(self, seconds):
-        with self.db.reading() as session:
-            session.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+        with self.db.reading() as connection:
+            connection.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
         return seconds
 
     @rpc(expected_exceptions=EXPECTED)
     def record(self, note, fail_after_writing=False):
         with self.db.unit_of_work() as uow:
-            uow.session.execute(text("INSERT INTO notes (note) VALUES (:n)"), {"n": note})
+            uow.connection.execute(text("INSERT INTO notes (note) VALUES (:n)"), {"n": note})
             uow.add_event("NoteRecorded", {"note": note})
             if fail_after_writing:
                 raise Conflict("refused after writing")
@@ -44,10 +44,10 @@ class ProbeConsumer(CrmService):
     def on_note_recorded(self, uow, event):
         note = event.payload["note"]
         with self.db.unit_of_work() as attempt:  # committed even when this handler fails
-            attempt.session.execute(text("INSERT INTO attempts (note) VALUES (:n)"), {"n": note})
-        if uow.session.execute(text("SELECT is_on FROM switches WHERE name = 'fail'")).scalar():
+            attempt.connection.execute(text("INSERT INTO attempts (note) VALUES (:n)"), {"n": note})
+        if uow.connection.execute(text("SELECT is_on FROM switches WHERE name = 'fail'")).scalar():
             raise RuntimeError(f"handler switched to fail for {note}")
         # Not idempotent on purpose: only the inbox keeps a redelivery from counting twice.
-        uow.session.execute(text(
+        uow.connection.execute(text(
             "INSERT INTO handled VALUES (:n, 1) ON CONFLICT (note) DO UPDATE SET times = handled.times + 1"),
             {"n": note})

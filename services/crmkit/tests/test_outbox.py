@@ -4,7 +4,6 @@ import urllib.parse
 
 import eventlet
 import pytest
-from sqlalchemy.orm import sessionmaker
 
 from crmkit.database import DatabaseAccess, make_engine
 from crmkit.relay import OutboxRelayLoop
@@ -16,7 +15,7 @@ from crmkit.testing.waiting import wait_until
 @pytest.fixture
 def probe_db_access(probe_db):
     engine = make_engine(probe_db)
-    yield DatabaseAccess(sessionmaker(engine), "probe", correlation_id=None)
+    yield DatabaseAccess(engine, "probe", correlation_id=None)
     engine.dispose()
 
 
@@ -103,7 +102,7 @@ def test_the_relay_publishes_a_large_backlog_in_confirmed_batches_exactly_once(
 def test_the_envelope_carries_the_contract_fields_and_the_correlation_id(
         probe_db, fresh_vhost, start_relay):
     engine = make_engine(probe_db)
-    db = DatabaseAccess(sessionmaker(engine), "probe", correlation_id="5d9b3a7e-4c1f-4f0e-8a2b-1c3d5e7f9a01")
+    db = DatabaseAccess(engine, "probe", correlation_id="5d9b3a7e-4c1f-4f0e-8a2b-1c3d5e7f9a01")
     subscriber = Subscriber(fresh_vhost, "probe")
     start_relay(probe_db, fresh_vhost)
     record(db, "traced")

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from kombu import Connection
 from kombu.pools import producers
 from nameko.events import EventHandler
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 
 from crmkit.config import consumer_settings_from
@@ -87,14 +88,20 @@ class ReliableEventHandler(EventHandler):
             )
 
 
-def claim(session, envelope: Envelope, handler: str) -> bool:
+# Built once: this runs for every event every service handles.
+CLAIM = (insert(inbox)
+         .values({column: bindparam(column) for column in
+                  ("event_id", "handler", "event_type", "producer", "occurred_at")})
+         .on_conflict_do_nothing()
+         .returning(inbox.c.event_id))
+
+
+def claim(connection, envelope: Envelope, handler: str) -> bool:
     """Record that `handler` handles this event; False if it already did."""
-    inserted = session.execute(
-        insert(inbox).values(event_id=envelope.event_id, handler=handler,
-                             event_type=envelope.event_type, producer=envelope.producer,
-                             occurred_at=envelope.occurred_at)
-        .on_conflict_do_nothing().returning(inbox.c.event_id)
-    ).first()
+    inserted = connection.execute(CLAIM, {
+        "event_id": envelope.event_id, "handler": handler, "event_type": envelope.event_type,
+        "producer": envelope.producer, "occurred_at": envelope.occurred_at,
+    }).first()
     return inserted is not None
 
 
@@ -109,7 +116,7 @@ def handles(source_service: str, event_type: str):
         def handle(self, body):
             envelope = Envelope.from_dict(body)
             with self.db.unit_of_work(correlation_id=envelope.event_id) as uow:
-                if not claim(uow.session, envelope, handler):
+                if not claim(uow.connection, envelope, handler):
                     log.info("%s: event %s already handled", handler, envelope.event_id)
                     return "duplicate"
                 method(self, uow, envelope)

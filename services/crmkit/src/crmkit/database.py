@@ -1,8 +1,13 @@
 """The nameko dependency that gives each worker a SQLAlchemy 2 unit of work.
 
-A unit of work is one transaction. Events recorded with `uow.add_event` are written to the
-outbox table inside that transaction, so the change and its events commit (or roll back)
-together; a NOTIFY in the same transaction wakes the relay the moment it commits.
+A unit of work is one transaction on a SQLAlchemy Core connection. Events recorded with
+`uow.add_event` are written to the outbox table inside that transaction, so the change and its
+events commit (or roll back) together; a NOTIFY in the same transaction wakes the relay the
+moment it commits.
+
+Core rather than the ORM Session, and statements built once: measured on the consumer path,
+the ORM session and per-call statement building more than doubled the CPU per event
+(docs/BENCHMARKS.md). Repositories in the services are Core too.
 """
 from __future__ import annotations
 
@@ -11,14 +16,15 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, insert, text
 
 from crmkit import green
 from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import outbox
 
 OUTBOX_CHANNEL = "crm_outbox"
+OUTBOX_INSERT = insert(outbox)
+NOTIFY_RELAY = text(f"NOTIFY {OUTBOX_CHANNEL}")
 
 
 def events_exchange_name(service: str) -> str:
@@ -26,8 +32,8 @@ def events_exchange_name(service: str) -> str:
 
 
 class UnitOfWork:
-    def __init__(self, session: Session, service: str, correlation_id: str | None):
-        self.session = session
+    def __init__(self, connection: Connection, service: str, correlation_id: str | None):
+        self.connection = connection
         self.service = service
         self.correlation_id = correlation_id
         self.events: list[Envelope] = []
@@ -37,58 +43,53 @@ class UnitOfWork:
         json.dumps(payload)
         envelope = Envelope(event_type=event_type, producer=self.service, payload=payload,
                             version=version, correlation_id=self.correlation_id)
-        self.session.execute(insert(outbox).values(
-            event_id=envelope.event_id,
-            event_type=event_type,
-            exchange=events_exchange_name(self.service),
-            routing_key=event_type,
-            envelope=envelope.to_dict(),
-        ))
+        self.connection.execute(OUTBOX_INSERT, {
+            "event_id": envelope.event_id,
+            "event_type": event_type,
+            "exchange": events_exchange_name(self.service),
+            "routing_key": event_type,
+            "envelope": envelope.to_dict(),
+        })
         self.events.append(envelope)
         return envelope
 
     def _before_commit(self) -> None:
         if self.events:
             # Delivered to listeners only when (and if) the transaction commits.
-            self.session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+            self.connection.execute(NOTIFY_RELAY)
 
 
 class DatabaseAccess:
     """What a worker sees as `self.db`."""
 
-    def __init__(self, sessions: sessionmaker, service: str, correlation_id: str | None):
-        self._sessions = sessions
+    def __init__(self, engine: Engine, service: str, correlation_id: str | None):
+        self._engine = engine
         self.service = service
         self.correlation_id = correlation_id
 
     @contextmanager
     def unit_of_work(self, correlation_id: str | None = None) -> Iterator[UnitOfWork]:
-        session = self._sessions()
-        try:
-            with session.begin():
-                correlation = as_correlation_id(correlation_id or self.correlation_id)
-                uow = UnitOfWork(session, self.service, correlation)
-                yield uow
-                uow._before_commit()
-        finally:
-            session.close()
+        """Commits when the block ends, rolls back if it raises."""
+        with self._engine.begin() as connection:
+            correlation = as_correlation_id(correlation_id or self.correlation_id)
+            uow = UnitOfWork(connection, self.service, correlation)
+            yield uow
+            uow._before_commit()
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A session for queries only; nothing it does is committed."""
-        session = self._sessions()
-        try:
-            with session.begin():
-                yield session
-                session.rollback()
-        finally:
-            session.close()
+    def reading(self) -> Iterator[Connection]:
+        """A connection for queries only; nothing it does is committed."""
+        with self._engine.connect() as connection:
+            yield connection
+            connection.rollback()
 
 
 def make_engine(url: str, pool_size: int = 10):
     green.use_cooperative_psycopg()
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
-                         pool_recycle=1800)
+    # No pre-ping: it costs a round trip per unit of work. A connection found dead fails its
+    # unit of work once (an event is then retried, an RPC caller gets an error), and
+    # SQLAlchemy invalidates the whole pool on that disconnect error.
+    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_recycle=1800)
 
 
 class Database(DependencyProvider):
@@ -97,7 +98,6 @@ class Database(DependencyProvider):
         self.service = config.get("SERVICE_NAME", self.container.service_name)
         workers = int(config.get("max_workers", 10))
         self.engine = make_engine(config["DATABASE_URL"], pool_size=workers + 2)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def stop(self) -> None:
         self.engine.dispose()
@@ -108,4 +108,4 @@ class Database(DependencyProvider):
     def get_dependency(self, worker_ctx) -> DatabaseAccess:
         # The gateway sends its request id as nameko context data; events set their own.
         correlation_id = worker_ctx.context_data.get("correlation_id")
-        return DatabaseAccess(self.sessions, self.service, correlation_id)
+        return DatabaseAccess(self.engine, self.service, correlation_id)

@@ -60,7 +60,7 @@ def decode_cursor(cursor: str, sort: Sort, column) -> tuple:
         raise ValidationFailed("Invalid cursor", [{"field": "cursor", "message": f"not a cursor of this list ({exc})"}]) from exc
 
 
-def page(session, query: Select, table, sort: Sort, limit: int, cursor: str | None) -> tuple[list, str | None]:
+def page(connection, query: Select, table, sort: Sort, limit: int, cursor: str | None) -> tuple[list, str | None]:
     """Run `query` ordered by (sort field, id) from after `cursor`; return (rows, next_cursor).
     Sort fields must be NOT NULL columns (a NULL never compares in a row comparison)."""
     column, id_column = table.c[sort.field], table.c.id
@@ -70,7 +70,7 @@ def page(session, query: Select, table, sort: Sort, limit: int, cursor: str | No
         bound = tuple_(bindparam("k", key, type_=column.type), bindparam("i", row_id, type_=id_column.type))
         query = query.where(after < bound if sort.descending else after > bound)
     order = (column.desc(), id_column.desc()) if sort.descending else (column.asc(), id_column.asc())
-    rows = session.execute(query.order_by(*order).limit(limit + 1)).mappings().all()
+    rows = connection.execute(query.order_by(*order).limit(limit + 1)).mappings().all()
     if len(rows) <= limit:
         return list(rows), None
     last = rows[limit - 1]

@@ -17,8 +17,8 @@ class CrmService:
 
     @rpc
     def health(self) -> dict:
-        with self.db.reading() as session:
-            session.execute(text("SELECT 1"))
+        with self.db.reading() as connection:
+            connection.execute(text("SELECT 1"))
         return {"service": self.name, "status": "ok"}
 
 

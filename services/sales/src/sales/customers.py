@@ -22,7 +22,7 @@ def check_account(repo: AccountRepository, account: dict) -> list[dict]:
 
 
 def account_delete_blocker(repo: AccountRepository, account: dict) -> str | None:
-    contacts = ContactRepository(repo.session).count_where("account_id", account["id"])
+    contacts = ContactRepository(repo.connection).count_where("account_id", account["id"])
     children = repo.count_where("parent_account_id", account["id"])
     if contacts or children:
         return (f"The account still has {contacts} contact(s) and {children} child account(s); "
@@ -32,7 +32,7 @@ def account_delete_blocker(repo: AccountRepository, account: dict) -> str | None
 
 def check_contact(repo: ContactRepository, contact: dict) -> list[dict]:
     account = contact.get("account_id")
-    if account and not AccountRepository(repo.session).exists(account):
+    if account and not AccountRepository(repo.connection).exists(account):
         return [{"field": "account_id", "message": f"no account with id {account}"}]
     return []
 

@@ -73,8 +73,8 @@ class Repository:
     sort_fields: tuple[str, ...] = ("created_at", "updated_at")
     default_sort: str = "-created_at"
 
-    def __init__(self, session):
-        self.session = session
+    def __init__(self, connection):
+        self.connection = connection
 
     def to_row(self, record: dict) -> dict:
         return dict(record)
@@ -87,29 +87,29 @@ class Repository:
         blank = {name: None for name in self.table.c.keys()}  # the record is complete
         row = blank | self.to_row(values) | {"id": str(uuid.uuid4()), "owner_id": owner_id,
                                              "created_at": now, "updated_at": now, "version": 1}
-        self.session.execute(insert(self.table).values(row))
+        self.connection.execute(insert(self.table), row)
         return self.to_record(row)
 
     def get(self, record_id: str, for_update: bool = False) -> dict | None:
         query = select(self.table).where(self.table.c.id == record_id)
         if for_update:
             query = query.with_for_update()
-        row = self.session.execute(query).mappings().first()
+        row = self.connection.execute(query).mappings().first()
         return self.to_record(row) if row else None
 
     def exists(self, record_id: str) -> bool:
-        return self.session.execute(select(self.table.c.id).where(self.table.c.id == record_id)).first() is not None
+        return self.connection.execute(select(self.table.c.id).where(self.table.c.id == record_id)).first() is not None
 
     def change(self, current: dict, changes: dict) -> dict:
         row = self.to_row(changes) | {"updated_at": _now(), "version": current["version"] + 1}
-        self.session.execute(update(self.table).where(self.table.c.id == current["id"]).values(row))
+        self.connection.execute(update(self.table).where(self.table.c.id == current["id"]).values(row))
         return self.get(current["id"])
 
     def remove(self, record_id: str) -> None:
-        self.session.execute(delete(self.table).where(self.table.c.id == record_id))
+        self.connection.execute(delete(self.table).where(self.table.c.id == record_id))
 
     def count_where(self, column: str, value) -> int:
-        return self.session.execute(
+        return self.connection.execute(
             select(func.count()).select_from(self.table).where(self.table.c[column] == value)).scalar_one()
 
     def list(self, filters: dict, q: str | None, sort: pagination.Sort, limit: int, cursor: str | None):
@@ -119,7 +119,7 @@ class Repository:
         if q:
             pattern = f"%{q}%"
             query = query.where(or_(*(self.table.c[c].ilike(pattern) for c in self.text_search_columns)))
-        rows, next_cursor = pagination.page(self.session, query, self.table, sort, limit, cursor)
+        rows, next_cursor = pagination.page(self.connection, query, self.table, sort, limit, cursor)
         return [self.to_record(row) for row in rows], next_cursor
 
 
@@ -145,7 +145,7 @@ class AccountRepository(Repository):
         return record
 
     def parent_of(self, account_id: str) -> str | None:
-        return self.session.execute(
+        return self.connection.execute(
             select(accounts.c.parent_account_id).where(accounts.c.id == account_id)).scalar()
 
 

@@ -58,20 +58,20 @@ class ResourceFlows:
     def create(self, data: dict, owner_id: str | None) -> dict:
         values = normalise(load(self.resource.schema(), data))
         with self.db.unit_of_work() as uow:
-            repo = self.resource.repository(uow.session)
+            repo = self.resource.repository(uow.connection)
             self._raise_for(self.resource.check(repo, values))
             record = json_safe(repo.add(values, owner_id))
             uow.add_event(f"{self.resource.event_prefix}Created", self.resource.event_payload(record))
             return record
 
     def get(self, record_id: str) -> dict:
-        with self.db.reading() as session:
-            return json_safe(self._get_or_404(self.resource.repository(session), record_id))
+        with self.db.reading() as connection:
+            return json_safe(self._get_or_404(self.resource.repository(connection), record_id))
 
     def update(self, record_id: str, changes: dict, expected_version: int | None) -> dict:
         values = normalise(load(self.resource.schema(), changes, partial=True))
         with self.db.unit_of_work() as uow:
-            repo = self.resource.repository(uow.session)
+            repo = self.resource.repository(uow.connection)
             current = self._get_or_404(repo, record_id, for_update=True)
             check_version(current["version"], expected_version)
             if isinstance(values.get("address"), dict):  # PATCH merges address parts
@@ -87,7 +87,7 @@ class ResourceFlows:
 
     def delete(self, record_id: str) -> None:
         with self.db.unit_of_work() as uow:
-            repo = self.resource.repository(uow.session)
+            repo = self.resource.repository(uow.connection)
             current = self._get_or_404(repo, record_id, for_update=True)
             blocker = self.resource.delete_blocker(repo, current)
             if blocker:
@@ -112,6 +112,6 @@ class ResourceFlows:
         self._raise_for(errors)
         order = pagination.parse_sort(sort, repo_cls.sort_fields, repo_cls.default_sort)
         limit = pagination.check_limit(limit)
-        with self.db.reading() as session:
-            items, next_cursor = repo_cls(session).list(filters, q, order, limit, cursor)
+        with self.db.reading() as connection:
+            items, next_cursor = repo_cls(connection).list(filters, q, order, limit, cursor)
         return {"items": json_safe(items), "next_cursor": next_cursor}
