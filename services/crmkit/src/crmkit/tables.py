@@ -28,11 +28,14 @@ outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("published_at", DateTime(timezone=True)),
+    # Every publish updates a row: let autovacuum (where it runs) visit the table often.
+    postgresql_with={"autovacuum_vacuum_scale_factor": 0, "autovacuum_vacuum_threshold": 1000},
 )
-# The relay only ever looks for pending rows; a partial index keeps that scan small
-# however many published rows accumulate.
-Index("ix_outbox_pending", outbox.c.next_attempt_at, outbox.c.id,
-      postgresql_where=text("status = 'pending'"))
+# The relay claims pending rows in id order. An index scan of this partial index (rather than
+# a bitmap scan) marks the entries of rows published since as dead while it passes them, so
+# the scan stays short even where autovacuum is off (measured: 18 ms -> 0.4 ms per claim after
+# 30,000 published events; docs/BENCHMARKS.md).
+Index("ix_outbox_pending", outbox.c.id, postgresql_where=text("status = 'pending'"))
 
 inbox = Table(
     "inbox",
