@@ -13,6 +13,7 @@ import pytest
 from crm_ops import demo_data
 from crm_ops.suite import COMPONENTS, wait_ready
 from crmkit.testing import infra
+from crmkit.testing.waiting import wait_until
 
 CRM = str(Path(sys.executable).with_name("crm"))
 
@@ -56,12 +57,13 @@ def test_crm_up_brings_the_suite_to_ready_loads_demo_data_and_stops_on_ctrl_c(cr
         assert set(status["services"]) == {"sales", "marketing", "service_desk", "activities", "scheduler"}
 
         client = demo_data.login(f"http://127.0.0.1:{port}", "admin", "up-test-password")
-        expected = len(demo_data.ACCOUNTS)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(client.get("/api/v1/accounts", params={"limit": 500}).json()["items"]) < expected:
-            time.sleep(0.2)  # the seed runs right after /ready
-        accounts = client.get("/api/v1/accounts", params={"limit": 500}).json()["items"]
-        assert sorted(a["name"] for a in accounts) == sorted(row[0] for row in demo_data.ACCOUNTS)
+
+        def accounts():
+            return client.get("/api/v1/accounts", params={"limit": 500}).json()["items"]
+
+        # The seed runs right after /ready.
+        wait_until(lambda: len(accounts()) >= len(demo_data.ACCOUNTS), timeout=30, message="the demo data")
+        assert sorted(a["name"] for a in accounts()) == sorted(row[0] for row in demo_data.ACCOUNTS)
 
         created = subprocess.run([CRM, "users", "create", "alice", "--password", "alice-secret"],
                                  env=crm_env, capture_output=True, text=True)
@@ -73,8 +75,9 @@ def test_crm_up_brings_the_suite_to_ready_loads_demo_data_and_stops_on_ctrl_c(cr
         os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         up.wait(30)
         log.close()
-    deadline = time.monotonic() + 15
-    while suite_processes_alive(crm_env) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert suite_processes_alive(crm_env) == [], (tmp_path / "up.log").read_text()[-3000:]
+    try:
+        wait_until(lambda: not suite_processes_alive(crm_env), timeout=15, message="every process to stop")
+    except AssertionError:
+        raise AssertionError(f"still running: {suite_processes_alive(crm_env)}\n"
+                             + (tmp_path / "up.log").read_text()[-3000:]) from None
     assert "CRM suite running at" in (tmp_path / "up.log").read_text()
