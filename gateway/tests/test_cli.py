@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 from sqlalchemy import create_engine, inspect
+
+from crmkit.testing.infra import free_port
+from crmkit.testing.waiting import wait_until
 
 
 def gateway_env(**values: str) -> dict[str, str]:
@@ -28,9 +29,7 @@ def test_migrate_creates_the_schema(make_database):
 
 
 def test_run_serves_the_api(gateway_db, rabbit_vhost, tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = gateway_env(CRM_GATEWAY_DATABASE_URL=gateway_db, CRM_AMQP_URI=rabbit_vhost,
                       CRM_ADMIN_USERNAME="cli-admin", CRM_ADMIN_PASSWORD="cli-pass")
     log = open(tmp_path / "gateway.log", "wb")
@@ -38,16 +37,14 @@ def test_run_serves_the_api(gateway_db, rabbit_vhost, tmp_path):
                               stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
+        def serving() -> bool:
+            assert server.poll() is None, (tmp_path / "gateway.log").read_text()  # it died
             try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
+                return httpx.get(f"{base}/health", timeout=1).status_code == 200
             except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, \
-                (tmp_path / "gateway.log").read_text()
-            time.sleep(0.1)
+                return False
+
+        wait_until(serving, timeout=20, interval=0.1, message="the gateway to serve /health")
         token = httpx.post(f"{base}/api/v1/auth/token", json={"username": "cli-admin", "password": "cli-pass"})
         assert token.status_code == 200 and token.json()["token_type"] == "bearer"
     finally:

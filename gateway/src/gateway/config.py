@@ -30,11 +30,6 @@ log = logging.getLogger(__name__)
 DEV_JWT_SECRET = "crm-development-secret-change-me-0123456789"
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
-
-
 @dataclass(frozen=True)
 class Settings:
     amqp_uri: str
@@ -60,11 +55,11 @@ class Settings:
             amqp_uri=kit.amqp_uri(),
             database_url=kit.database_url("gateway"),
             jwt_secret=secret,
-            token_ttl_s=int(_env("CRM_TOKEN_TTL_S", "3600")),
-            admin_username=_env("CRM_ADMIN_USERNAME", "admin"),
-            admin_password=_env("CRM_ADMIN_PASSWORD", "admin"),
-            rpc_timeout_s=float(_env("CRM_RPC_TIMEOUT_S", "5")),
-            ready_timeout_s=float(_env("CRM_READY_TIMEOUT_S", "2")),
-            retry_after_s=int(_env("CRM_RETRY_AFTER_S", "5")),
-            max_body_bytes=int(_env("CRM_MAX_BODY_BYTES", str(1024 * 1024))),
+            token_ttl_s=int(kit.env("CRM_TOKEN_TTL_S", "3600")),
+            admin_username=kit.env("CRM_ADMIN_USERNAME", "admin"),
+            admin_password=kit.env("CRM_ADMIN_PASSWORD", "admin"),
+            rpc_timeout_s=float(kit.env("CRM_RPC_TIMEOUT_S", "5")),
+            ready_timeout_s=float(kit.env("CRM_READY_TIMEOUT_S", "2")),
+            retry_after_s=int(kit.env("CRM_RETRY_AFTER_S", "5")),
+            max_body_bytes=int(kit.env("CRM_MAX_BODY_BYTES", str(1024 * 1024))),
         )

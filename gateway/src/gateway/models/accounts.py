@@ -38,19 +38,12 @@ class AccountCreate(Input):
     currency: Currency | None = None
 
 
-class AccountUpdate(Patch):
+class AccountUpdate(Patch, AccountCreate):
+    """The create fields, all optional: only what the body carries changes."""
+
     REQUIRED = ("name",)
 
     name: RequiredText200 | None = None
-    account_number: Text50 | None = None
-    industry: Text100 | None = None
-    website: Url | None = None
-    email: Email | None = None
-    phone: Text50 | None = None
-    address: AddressInput | None = None
-    parent_account_id: UUID | None = None
-    credit_limit: NonNegativeMoney | None = None
-    currency: Currency | None = None
 
 
 class Account(Record):

@@ -23,19 +23,12 @@ class ContactCreate(Input):
     country: Text100 | None = None
 
 
-class ContactUpdate(Patch):
+class ContactUpdate(Patch, ContactCreate):
+    """The create fields, all optional: only what the body carries changes."""
+
     REQUIRED = ("last_name",)
 
-    first_name: Text100 | None = None
     last_name: RequiredText100 | None = None
-    email: Email | None = None
-    phone: Text50 | None = None
-    mobile: Text50 | None = None
-    job_title: Text100 | None = None
-    account_id: UUID | None = None
-    birth_date: dt.date | None = None
-    city: Text100 | None = None
-    country: Text100 | None = None
 
 
 class Contact(Record):

@@ -11,13 +11,14 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_DATABASE_URL_TEMPLATE = "postgresql+psycopg://postgres@127.0.0.1:5432/crm_{service}"
 
 
-def _env(name: str, default: str) -> str:
+def env(name: str, default: str) -> str:
+    """The variable's value, or `default` when it is unset or empty."""
     value = os.environ.get(name)
     return value if value not in (None, "") else default
 
 
 def amqp_uri() -> str:
-    return _env("CRM_AMQP_URI", DEFAULT_AMQP_URI)
+    return env("CRM_AMQP_URI", DEFAULT_AMQP_URI)
 
 
 def database_url(service: str) -> str:
@@ -28,7 +29,7 @@ def database_url(service: str) -> str:
     specific = os.environ.get(f"CRM_{service.upper()}_DATABASE_URL")
     if specific:
         return specific
-    return _env("CRM_DATABASE_URL_TEMPLATE", DEFAULT_DATABASE_URL_TEMPLATE).format(service=service)
+    return env("CRM_DATABASE_URL_TEMPLATE", DEFAULT_DATABASE_URL_TEMPLATE).format(service=service)
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -47,8 +48,8 @@ class ConsumerSettings:
     @classmethod
     def from_env(cls) -> "ConsumerSettings":
         return cls(
-            retry_delays_ms=_ints(_env("CRM_RETRY_DELAYS_MS", "1000,5000,30000,120000")),
-            max_attempts=int(_env("CRM_MAX_ATTEMPTS", "5")),
+            retry_delays_ms=_ints(env("CRM_RETRY_DELAYS_MS", "1000,5000,30000,120000")),
+            max_attempts=int(env("CRM_MAX_ATTEMPTS", "5")),
         )
 
     def delay_for(self, attempt: int) -> int:
@@ -75,8 +76,8 @@ class ServiceConfig:
             amqp_uri=amqp_uri(),
             database_url=database_url(service),
             consumer=ConsumerSettings.from_env(),
-            max_workers=int(_env("CRM_MAX_WORKERS", "10")),
-            relay_poll_interval_s=float(_env("CRM_RELAY_POLL_INTERVAL_S", "1.0")),
+            max_workers=int(env("CRM_MAX_WORKERS", "10")),
+            relay_poll_interval_s=float(env("CRM_RELAY_POLL_INTERVAL_S", "1.0")),
         )
 
     def nameko_config(self) -> dict:
