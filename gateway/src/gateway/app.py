@@ -15,7 +15,7 @@ from gateway.config import Settings
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.metrics import MetricsMiddleware
 from gateway.requestid import RequestIdMiddleware
-from gateway.routers import accounts, auth, contacts, health
+from gateway.routers import discover_routers
 from gateway.rpc import RpcClient
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app, settings.retry_after_s)
     openapi.install(app)
-    routers = (health.router, auth.router, accounts.router, contacts.router)
+    routers = discover_routers()
     for router in routers:
         app.include_router(router)
     # Last added runs first: metrics see every request, request ids cover idempotent replays.
