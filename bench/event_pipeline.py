@@ -248,7 +248,7 @@ class SalesWriters:
 
     def __init__(self, sales_url: str, writers: int):
         from sales.customers import ACCOUNTS
-        from sales.resources import ResourceFlows
+        from crmkit.resources import ResourceFlows
 
         self.engine = make_engine(sales_url, pool_size=writers)
         db = DatabaseAccess(self.engine, "sales", None)

@@ -3,7 +3,7 @@ import pytest
 
 from crmkit.errors import PreconditionFailed
 from sales.domain.customers import account_rule_errors, creates_cycle, normalise
-from sales.domain.records import changed_fields, check_version
+from crmkit.records import changed_fields, check_version
 
 
 def test_normalise_trims_text_and_lowercases_email():

@@ -1,10 +1,15 @@
-"""Turning database rows into JSON-safe dicts for RPC replies and event payloads:
-UUIDs, Decimals (money stays exact: as a string), dates and times as ISO 8601 strings."""
+"""Rules every record of every service shares: JSON-safe values for RPC replies and event
+payloads (UUIDs, Decimals as exact strings, ISO 8601 times), validated input, ids that name
+no record, optimistic versions and change sets."""
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
+
+from marshmallow import Schema, ValidationError
+
+from crmkit.errors import NotFound, PreconditionFailed, ValidationFailed
 
 
 def json_safe(value):
@@ -21,3 +26,38 @@ def json_safe(value):
     if isinstance(value, (list, tuple)):
         return [json_safe(item) for item in value]
     return value
+
+
+def load(schema: Schema, data, partial: bool = False) -> dict:
+    """Validate input; every bad field becomes one entry of ValidationFailed.errors."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("Invalid input", [{"field": "body", "message": "must be an object"}])
+    try:
+        loaded = schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise ValidationFailed.from_marshmallow(exc.messages) from exc
+    # UUIDs travel and are stored as strings in the services' repositories.
+    return {key: (str(value) if key.endswith("_id") and value is not None else value)
+            for key, value in loaded.items()}
+
+
+def valid_id(record_id, label: str) -> str:
+    """A malformed id names no record: that is a 404, not a database error."""
+    try:
+        return str(uuid.UUID(str(record_id)))
+    except ValueError:
+        raise NotFound(f"No {label} with id {record_id}") from None
+
+
+def check_version(current: int, expected: int | None) -> None:
+    """`If-Match` semantics: a caller that read version N may only change version N."""
+    if expected is not None and expected != current:
+        raise PreconditionFailed(
+            f"The record is at version {current}, not {expected}; read it again before changing it.",
+            [{"field": "If-Match", "message": f"stale version {expected}; current is {current}"}],
+        )
+
+
+def changed_fields(current: dict, changes: dict) -> dict:
+    """Only the fields whose value really changes (a PATCH repeating values is a no-op)."""
+    return {key: value for key, value in changes.items() if current.get(key) != value}

@@ -2,10 +2,10 @@
 delete blockers and event payloads."""
 from __future__ import annotations
 
+from crmkit.resources import Resource
 from sales.db import AccountRepository, ContactRepository
 from sales.domain.customers import (account_event_payload, account_rule_errors, contact_event_payload,
-                                    creates_cycle)
-from sales.resources import Resource
+                                    creates_cycle, normalise)
 from sales.schemas import AccountInput, ContactInput
 
 
@@ -40,8 +40,9 @@ def check_contact(repo: ContactRepository, contact: dict) -> list[dict]:
 ACCOUNTS = Resource(
     label="account", event_prefix="Account", schema=AccountInput, repository=AccountRepository,
     event_payload=account_event_payload, check=check_account, delete_blocker=account_delete_blocker,
+    normalise=normalise,
 )
 CONTACTS = Resource(
     label="contact", event_prefix="Contact", schema=ContactInput, repository=ContactRepository,
-    event_payload=contact_event_payload, check=check_contact,
+    event_payload=contact_event_payload, check=check_contact, normalise=normalise,
 )

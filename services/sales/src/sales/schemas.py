@@ -1,9 +1,8 @@
 """marshmallow schemas: what RPC callers may send, and what the events we publish carry."""
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
-from crmkit.errors import ValidationFailed
 
 CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="must be an ISO 4217 code such as EUR")
 
@@ -55,19 +54,6 @@ class ContactInput(Schema):
     birth_date = fields.Date(allow_none=True)
     city = _text(100)
     country = _text(100)
-
-
-def load(schema: Schema, data, partial: bool = False) -> dict:
-    """Validate input; every bad field becomes one entry of ValidationFailed.errors."""
-    if not isinstance(data, dict):
-        raise ValidationFailed("Invalid input", [{"field": "body", "message": "must be an object"}])
-    try:
-        loaded = schema.load(data, partial=partial)
-    except ValidationError as exc:
-        raise ValidationFailed.from_marshmallow(exc.messages) from exc
-    # UUIDs travel and are stored as strings in this service's repositories.
-    return {key: (str(value) if key.endswith("_id") and value is not None else value)
-            for key, value in loaded.items()}
 
 
 # --- published event payloads (the contract; examples live in contracts/events) ---------

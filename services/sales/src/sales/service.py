@@ -6,7 +6,7 @@ from nameko.rpc import rpc
 from crmkit.errors import EXPECTED
 from crmkit.service_base import CrmService
 from sales import customers
-from sales.resources import ResourceFlows
+from crmkit.resources import ResourceFlows
 
 command = rpc(expected_exceptions=EXPECTED)
 

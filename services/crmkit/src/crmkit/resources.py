@@ -1,5 +1,5 @@
-"""The generic create/read/update/delete/list flow every sales record follows, so each
-record type only states what differs: its schema, repository, rules and events."""
+"""The generic create/read/update/delete/list flow every record follows, in every service, so
+each record type only states what differs: its schema, repository, rules and events."""
 from __future__ import annotations
 
 import uuid
@@ -12,11 +12,8 @@ from sqlalchemy.dialects.postgresql import UUID
 from crmkit import pagination
 from crmkit.database import DatabaseAccess
 from crmkit.errors import Conflict, NotFound, ValidationFailed
-from crmkit.records import json_safe
-from sales.db import Repository
-from sales.domain.customers import normalise
-from sales.domain.records import changed_fields, check_version
-from sales.schemas import load
+from crmkit.records import changed_fields, check_version, json_safe, load, valid_id
+from crmkit.repository import Repository
 
 
 @dataclass(frozen=True)
@@ -27,17 +24,11 @@ class Resource:
     repository: type[Repository]
     event_payload: Callable[[dict], dict]
     # (repository, candidate record) -> field errors of rules that need the database
-    check: Callable[[Repository, dict], list[dict]]
+    check: Callable[[Repository, dict], list[dict]] = lambda repo, record: []
     # (repository, record) -> why it cannot be deleted, or None
     delete_blocker: Callable[[Repository, dict], str | None] = lambda repo, record: None
-
-
-def valid_id(record_id, label: str) -> str:
-    """A malformed id names no record: that is a 404, not a database error."""
-    try:
-        return str(uuid.UUID(str(record_id)))
-    except ValueError:
-        raise NotFound(f"No {label} with id {record_id}") from None
+    # cleans loaded input (e.g. lower-cases emails) before rules and storage
+    normalise: Callable[[dict], dict] = lambda values: values
 
 
 class ResourceFlows:
@@ -56,7 +47,7 @@ class ResourceFlows:
             raise ValidationFailed(f"Invalid {self.resource.label}", errors)
 
     def create(self, data: dict, owner_id: str | None) -> dict:
-        values = normalise(load(self.resource.schema(), data))
+        values = self.resource.normalise(load(self.resource.schema(), data))
         with self.db.unit_of_work() as uow:
             repo = self.resource.repository(uow.connection)
             self._raise_for(self.resource.check(repo, values))
@@ -69,13 +60,14 @@ class ResourceFlows:
             return json_safe(self._get_or_404(self.resource.repository(connection), record_id))
 
     def update(self, record_id: str, changes: dict, expected_version: int | None) -> dict:
-        values = normalise(load(self.resource.schema(), changes, partial=True))
+        values = self.resource.normalise(load(self.resource.schema(), changes, partial=True))
         with self.db.unit_of_work() as uow:
             repo = self.resource.repository(uow.connection)
             current = self._get_or_404(repo, record_id, for_update=True)
             check_version(current["version"], expected_version)
-            if isinstance(values.get("address"), dict):  # PATCH merges address parts
-                values["address"] = {**current["address"], **values["address"]}
+            for key, value in values.items():  # PATCH merges nested objects (an address)
+                if isinstance(value, dict) and isinstance(current.get(key), dict):
+                    values[key] = {**current[key], **value}
             diff = changed_fields(current, values)
             if not diff:
                 return json_safe(current)
