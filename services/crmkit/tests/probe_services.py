@@ -47,6 +47,8 @@ class ProbeConsumer(CrmService):
             attempt.connection.execute(text("INSERT INTO attempts (note) VALUES (:n)"), {"n": note})
         if uow.connection.execute(text("SELECT is_on FROM switches WHERE name = 'fail'")).scalar():
             raise RuntimeError(f"handler switched to fail for {note}")
+        if note.startswith("poison"):
+            raise ValueError(f"{note} always fails")
         # Not idempotent on purpose: only the inbox keeps a redelivery from counting twice.
         uow.connection.execute(text(
             "INSERT INTO handled VALUES (:n, 1) ON CONFLICT (note) DO UPDATE SET times = handled.times + 1"),

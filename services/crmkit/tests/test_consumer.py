@@ -102,6 +102,27 @@ def test_replay_can_pick_single_events_and_leaves_the_others_parked(consumer, fr
     assert times_handled(db, "first") is None
 
 
+def test_a_backlog_is_handled_in_batches_and_one_poison_event_fails_alone(
+        consumer, fresh_vhost, consumer_db, sql):
+    # Queue a backlog before the consumer runs, as after a deploy or a burst.
+    declare_service_topology(fresh_vhost, "probe_consumer", ProbeConsumer, ConsumerSettings())
+    notes = [f"backlog {n}" for n in range(60)]
+    notes.insert(30, "poison pill")
+    for note in notes:
+        publish(fresh_vhost, envelope(note))
+    consumer()
+    db = sql(consumer_db)
+
+    [parked] = wait_until(lambda: list_parked(fresh_vhost, "probe_consumer"), message="the poison parked")
+    assert "poison pill always fails" in parked.error and parked.attempts == 3
+    wait_until(lambda: db.scalar("SELECT count(*) FROM handled") == 60, message="the rest handled")
+    assert db.scalar("SELECT max(times) FROM handled") == 1
+    # Rows written by one transaction share its xmin: fewer transactions than events.
+    transactions = db.scalar("SELECT count(DISTINCT xmin::text) FROM inbox")
+    assert db.scalar("SELECT count(*) FROM inbox") == 60
+    assert transactions < 30, f"{transactions} transactions for 60 events: not batched"
+
+
 def test_a_malformed_message_is_parked_not_dropped(consumer, fresh_vhost):
     consumer()
     publish_event(fresh_vhost, {"not": "an envelope"}, producer="probe", event_type="NoteRecorded")

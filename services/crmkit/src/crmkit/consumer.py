@@ -8,21 +8,31 @@ deliver twice if the process dies in between: the inbox makes that harmless.
 `handles(source, event_type)` is the decorator services use: it validates the envelope and
 runs the handler in one unit of work with an inbox row (event_id, handler), so effects and
 "seen" commit together and a redelivered event changes nothing.
+
+Batches: under load, the events waiting in a queue are handled several at a time in ONE
+transaction (one inbox insert, one commit, then each message acked). A transaction per event
+cost more CPU than the handlers themselves (docs/BENCHMARKS.md). If anything in a batch fails,
+the batch rolls back and its events are handled again one per transaction, so one bad event
+neither blocks nor fails the others and each keeps its own retry count. When the queue is
+quiet a batch is a single event started at once: batching adds no wait.
 """
 from __future__ import annotations
 
 import functools
 import logging
+import sys
 from datetime import datetime, timezone
 
 from kombu import Connection
 from kombu.pools import producers
 from nameko.events import EventHandler
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import QueueConsumer
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 
 from crmkit.config import consumer_settings_from
-from crmkit.envelope import Envelope
+from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import inbox
 from crmkit.topology import dead_letter_queue_name, declare_failure_handling, retry_exchange_name
 
@@ -35,11 +45,33 @@ HANDLER_HEADER = "x-crm-handler"
 PARKED_AT_HEADER = "x-crm-parked-at"
 
 
+# Events waiting per consumer (AMQP prefetch), hence the largest batch.
+DEFAULT_EVENT_PREFETCH = 100
+# Batches of one handler running at once: two overlap one's database waits with the other's
+# Python work; more would only split the backlog into smaller batches.
+BATCHES_IN_FLIGHT = 2
+
+
+class EventQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, with a prefetch of its own for event queues: nameko ties it
+    to max_workers (10 by default), which would cap every batch at 10 events. A separate
+    shared extension from the RPC consumer, so RPC keeps nameko's prefetch."""
+
+    @property
+    def prefetch_count(self) -> int:
+        return int(self.container.config.get("CRM_EVENT_PREFETCH", DEFAULT_EVENT_PREFETCH))
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = EventQueueConsumer()
+
     def setup(self) -> None:
         super().setup()
         config = self.container.config
         self.settings = consumer_settings_from(config)
+        self.max_batch = self.queue_consumer.prefetch_count
+        self._waiting: list = []  # (body, message) received, not yet in a batch
+        self._batches_running = 0
         self.service = config.get("SERVICE_NAME", self.container.service_name)
         self.publish_connection = Connection(config["AMQP_URI"],
                                              transport_options={"confirm_publish": True})
@@ -50,17 +82,51 @@ class ReliableEventHandler(EventHandler):
         super().stop()
         self.publish_connection.release()
 
-    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
-        if exc_info is not None:
+    def handle_message(self, body, message):
+        self._waiting.append((body, message))
+        self._start_batches()
+
+    def _start_batches(self) -> None:
+        while self._waiting and self._batches_running < BATCHES_IN_FLIGHT:
+            batch = self._waiting[:self.max_batch]
+            del self._waiting[:self.max_batch]
+            messages = [message for _, message in batch]
+            self._batches_running += 1
             try:
-                self._reroute(message, exc_info)
+                # The service method receives the bodies and returns one outcome per event.
+                self.container.spawn_worker(
+                    self, ([body for body, _ in batch],), {}, context_data={},
+                    handle_result=functools.partial(self.handle_batch_result, messages))
+            except ContainerBeingKilled:
+                self._batches_running -= 1
+                for message in messages:
+                    self.queue_consumer.requeue_message(message)
+
+    def handle_batch_result(self, messages, worker_ctx, result=None, exc_info=None):
+        try:
+            # exc_info: the batch failed outside any handler (e.g. a dependency); result: one
+            # exc_info or None per event.
+            outcomes = [exc_info] * len(messages) if exc_info is not None else result
+            for message, failure in zip(messages, outcomes):
+                self._settle(message, failure)
+        finally:
+            self._batches_running -= 1
+            if self._waiting:
+                # Not from here: this worker still holds its pool slot, and spawning the next
+                # batch may have to wait for that slot.
+                self.container.spawn_managed_thread(self._start_batches)
+        return result, exc_info
+
+    def _settle(self, message, failure) -> None:
+        if failure is not None:
+            try:
+                self._reroute(message, failure)
             except Exception:
                 # Could not hand the event on: keep it in its queue rather than lose it.
                 log.exception("could not re-route failed event; requeueing it")
                 self.queue_consumer.requeue_message(message)
-                return result, exc_info
+                return
         self.queue_consumer.ack_message(message)
-        return result, exc_info
 
     def _reroute(self, message, exc_info) -> None:
         headers = dict(message.headers or {})
@@ -96,13 +162,65 @@ CLAIM = (insert(inbox)
          .returning(inbox.c.event_id))
 
 
-def claim(connection, envelope: Envelope, handler: str) -> bool:
-    """Record that `handler` handles this event; False if it already did."""
-    inserted = connection.execute(CLAIM, {
-        "event_id": envelope.event_id, "handler": handler, "event_type": envelope.event_type,
-        "producer": envelope.producer, "occurred_at": envelope.occurred_at,
-    }).first()
-    return inserted is not None
+def claim(connection, envelopes: list[Envelope], handler: str) -> set[str]:
+    """Record that `handler` handles these events; the ids of those it had not handled yet."""
+    unique = {envelope.event_id: envelope for envelope in envelopes}.values()
+    inserted = connection.execute(CLAIM, [
+        {"event_id": envelope.event_id, "handler": handler, "event_type": envelope.event_type,
+         "producer": envelope.producer, "occurred_at": envelope.occurred_at}
+        for envelope in unique])
+    return {str(row.event_id) for row in inserted}
+
+
+def _handle_in_one_transaction(service, method, handler: str, bodies: list):
+    """None if every event was handled (or already had been); otherwise (position of the event
+    that failed, or None when no single event is to blame, exc_info)."""
+    position = None
+    try:
+        with service.db.unit_of_work() as uow:
+            envelopes = []
+            for position, body in enumerate(bodies):
+                envelopes.append(Envelope.from_dict(body))
+            position = None
+            fresh = claim(uow.connection, envelopes, handler)
+            for position, envelope in enumerate(envelopes):
+                if envelope.event_id not in fresh:  # handled before, or a 2nd copy in this batch
+                    log.info("%s: event %s already handled", handler, envelope.event_id)
+                    continue
+                fresh.discard(envelope.event_id)
+                uow.correlation_id = as_correlation_id(envelope.event_id)  # effects point back
+                method(service, uow, envelope)
+            position = None  # from here on a failure is the commit's
+        return None
+    except Exception:
+        return position, sys.exc_info()
+
+
+def handle_batch(service, method, handler: str, bodies: list) -> list:
+    """Handle events in as few transactions as possible. Returns, per event in order, None
+    (done) or the exc_info of its failure.
+
+    All in one transaction first. When the event at position k fails, the batch rolled back:
+    the events before k are handled again together, k alone (it fails again, or it was
+    transient), then the rest, so a poison event costs one extra transaction, not one per event.
+    """
+    outcomes: list = [None] * len(bodies)
+    todo = [list(range(len(bodies)))]
+    while todo:
+        indexes = todo.pop()
+        if not indexes:
+            continue
+        failure = _handle_in_one_transaction(service, method, handler, [bodies[i] for i in indexes])
+        if failure is None:
+            continue
+        position, exc_info = failure
+        if len(indexes) == 1:
+            outcomes[indexes[0]] = exc_info
+        elif position is None:  # nobody to blame: one transaction each
+            todo.extend([i] for i in reversed(indexes))
+        else:  # popped last-in first-out: before, then the failing one, then after
+            todo.extend([indexes[position + 1:], [indexes[position]], indexes[:position]])
+    return outcomes
 
 
 def handles(source_service: str, event_type: str):
@@ -110,17 +228,9 @@ def handles(source_service: str, event_type: str):
     The service must have a `db = Database()` dependency."""
 
     def decorate(method):
-        handler = method.__name__
-
         @functools.wraps(method)
-        def handle(self, body):
-            envelope = Envelope.from_dict(body)
-            with self.db.unit_of_work(correlation_id=envelope.event_id) as uow:
-                if not claim(uow.connection, envelope, handler):
-                    log.info("%s: event %s already handled", handler, envelope.event_id)
-                    return "duplicate"
-                method(self, uow, envelope)
-            return "handled"
+        def handle(self, bodies):
+            return handle_batch(self, method, method.__name__, bodies)
 
         return ReliableEventHandler.decorator(source_service, event_type)(handle)
 
