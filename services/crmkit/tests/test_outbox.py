@@ -114,3 +114,23 @@ def test_the_envelope_carries_the_contract_fields_and_the_correlation_id(
     assert event["occurred_at"].endswith("Z")
     subscriber.close()
     engine.dispose()
+
+
+def test_a_commit_with_events_notifies_the_relay_once_and_a_rollback_not_at_all(probe_db, probe_db_access):
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from crmkit.database import OUTBOX_CHANNEL
+
+    url = make_url(probe_db).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as listener:
+        listener.execute(f"LISTEN {OUTBOX_CHANNEL}")
+        with pytest.raises(RuntimeError):
+            record(probe_db_access, "rolled back", fail=True)
+        with probe_db_access.unit_of_work() as uow:  # two events, one wake-up
+            uow.add_event("NoteRecorded", {"note": "first"})
+            uow.add_event("NoteRecorded", {"note": "second"})
+        with probe_db_access.unit_of_work():
+            pass  # no events: no wake-up
+        notices = list(listener.notifies(timeout=1.0))
+    assert [notice.channel for notice in notices] == [OUTBOX_CHANNEL]

@@ -11,20 +11,25 @@ the ORM session and per-call statement building more than doubled the CPU per ev
 """
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from typing import Iterator
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Connection, Engine, create_engine, insert, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, func, insert, select
 
 from crmkit import green
 from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import outbox
 
 OUTBOX_CHANNEL = "crm_outbox"
-OUTBOX_INSERT = insert(outbox)
-NOTIFY_RELAY = text(f"NOTIFY {OUTBOX_CHANNEL}")
+OUTBOX_INSERT = insert(outbox).values({
+    column: bindparam(column, type_=outbox.c[column].type)
+    for column in ("event_id", "event_type", "exchange", "routing_key", "envelope")})
+# The first event of a transaction also queues the NOTIFY, in the same statement: one round
+# trip fewer per unit of work. PostgreSQL delivers it to listeners only when (and if) the
+# transaction commits, and folds repeats within a transaction into one.
+OUTBOX_INSERT_AND_NOTIFY = select(func.pg_notify(OUTBOX_CHANNEL, "")).add_cte(
+    OUTBOX_INSERT.cte("written"))
 
 
 def events_exchange_name(service: str) -> str:
@@ -39,11 +44,12 @@ class UnitOfWork:
         self.events: list[Envelope] = []
 
     def add_event(self, event_type: str, payload: dict, version: int = 1) -> Envelope:
-        # Fail here, inside the transaction, rather than in the relay after commit.
-        json.dumps(payload)
         envelope = Envelope(event_type=event_type, producer=self.service, payload=payload,
                             version=version, correlation_id=self.correlation_id)
-        self.connection.execute(OUTBOX_INSERT, {
+        # The JSON column serialises the envelope here, inside the transaction: a payload that
+        # is not JSON fails the unit of work, not the relay after commit.
+        statement = OUTBOX_INSERT if self.events else OUTBOX_INSERT_AND_NOTIFY
+        self.connection.execute(statement, {
             "event_id": envelope.event_id,
             "event_type": event_type,
             "exchange": events_exchange_name(self.service),
@@ -52,11 +58,6 @@ class UnitOfWork:
         })
         self.events.append(envelope)
         return envelope
-
-    def _before_commit(self) -> None:
-        if self.events:
-            # Delivered to listeners only when (and if) the transaction commits.
-            self.connection.execute(NOTIFY_RELAY)
 
 
 class DatabaseAccess:
@@ -72,9 +73,7 @@ class DatabaseAccess:
         """Commits when the block ends, rolls back if it raises."""
         with self._engine.begin() as connection:
             correlation = as_correlation_id(correlation_id or self.correlation_id)
-            uow = UnitOfWork(connection, self.service, correlation)
-            yield uow
-            uow._before_commit()
+            yield UnitOfWork(connection, self.service, correlation)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

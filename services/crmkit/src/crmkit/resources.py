@@ -2,6 +2,7 @@
 each record type only states what differs: its schema, repository, rules and events."""
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Callable
@@ -31,6 +32,13 @@ class Resource:
     normalise: Callable[[dict], dict] = lambda values: values
 
 
+@functools.cache
+def _schema(schema_class: type[Schema]) -> Schema:
+    # Building a marshmallow schema deep-copies its fields: once per class, not per request
+    # (loading with a shared instance is safe; `partial` is passed per call).
+    return schema_class()
+
+
 class ResourceFlows:
     def __init__(self, db: DatabaseAccess, resource: Resource):
         self.db = db
@@ -47,7 +55,7 @@ class ResourceFlows:
             raise ValidationFailed(f"Invalid {self.resource.label}", errors)
 
     def create(self, data: dict, owner_id: str | None) -> dict:
-        values = self.resource.normalise(load(self.resource.schema(), data))
+        values = self.resource.normalise(load(_schema(self.resource.schema), data))
         with self.db.unit_of_work() as uow:
             repo = self.resource.repository(uow.connection)
             self._raise_for(self.resource.check(repo, values))
@@ -60,7 +68,7 @@ class ResourceFlows:
             return json_safe(self._get_or_404(self.resource.repository(connection), record_id))
 
     def update(self, record_id: str, changes: dict, expected_version: int | None) -> dict:
-        values = self.resource.normalise(load(self.resource.schema(), changes, partial=True))
+        values = self.resource.normalise(load(_schema(self.resource.schema), changes, partial=True))
         with self.db.unit_of_work() as uow:
             repo = self.resource.repository(uow.connection)
             current = self._get_or_404(repo, record_id, for_update=True)
