@@ -1,0 +1,40 @@
+"""The marketing section of the customer 360 view: every campaign that touched an account or
+one of its contacts, by distribution, response or a lead qualified into the account."""
+from __future__ import annotations
+
+from sqlalchemy import func, literal, or_, select, union_all
+
+from crmkit.records import json_safe, valid_id
+from marketing.db import (campaign_opportunities, campaign_recipients, campaign_responses,
+                          campaigns, customer_contacts, customer_leads)
+
+
+def customer_overview(db, account_id: str) -> dict:
+    account_id = valid_id(account_id, "account")
+    contacts = select(customer_contacts.c.contact_id).where(customer_contacts.c.account_id == account_id)
+    recipients, responses, leads = campaign_recipients.c, campaign_responses.c, customer_leads.c
+    touches = union_all(
+        select(recipients.campaign_id, literal("activity").label("kind"),
+               recipients.distributed_at.label("at"))
+        .where(or_(recipients.member_id == account_id, recipients.member_id.in_(contacts))),
+        select(responses.campaign_id, literal("response"), responses.received_at)
+        .where(or_(responses.account_id == account_id, responses.contact_id.in_(contacts))),
+        select(leads.campaign_id, literal("lead"), leads.status_at)
+        .where(leads.campaign_id.is_not(None),
+               or_(leads.account_id == account_id, leads.contact_id.in_(contacts))),
+    ).subquery()
+    per_kind = {kind: func.count().filter(touches.c.kind == kind).label(f"{kind}s")
+                for kind in ("activity", "response", "lead")}
+    opportunities = campaign_opportunities.c
+    won = (select(func.coalesce(func.sum(opportunities.actual_revenue), 0))
+           .where(opportunities.campaign_id == campaigns.c.id, opportunities.account_id == account_id,
+                  opportunities.status == "won").scalar_subquery())
+    query = (select(campaigns.c.id.label("campaign_id"), campaigns.c.name, campaigns.c.type,
+                    campaigns.c.status, campaigns.c.currency, *per_kind.values(),
+                    won.label("revenue_won"), func.max(touches.c.at).label("last_touched_at"))
+             .join(touches, touches.c.campaign_id == campaigns.c.id)
+             .group_by(campaigns.c.id)
+             .order_by(func.max(touches.c.at).desc(), campaigns.c.id))
+    with db.reading() as connection:
+        rows = connection.execute(query).mappings().all()
+    return {"account_id": account_id, "campaigns": json_safe([dict(row) for row in rows])}
