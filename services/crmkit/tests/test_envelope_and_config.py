@@ -56,3 +56,16 @@ def test_a_cursor_only_fits_the_sort_it_came_from():
     assert decode_cursor(cursor, Sort("name", False), table.c.name) == ("Acme", "id-1")
     with pytest.raises(ValidationFailed):
         decode_cursor(cursor, Sort("name", True), table.c.name)
+
+
+def test_service_settings_come_from_the_environment_into_the_nameko_config(monkeypatch):
+    from crmkit.config import ServiceConfig
+
+    monkeypatch.setenv("CRM_EVENT_PREFETCH", "250")
+    monkeypatch.setenv("CRM_EVENT_LINGER_MS", "0")
+    monkeypatch.setenv("CRM_MAX_ATTEMPTS", "7")
+    monkeypatch.setenv("CRM_SALES_DATABASE_URL", "postgresql+psycopg://u@db:5432/sales_x")
+    config = ServiceConfig.from_env("sales").nameko_config()
+    assert config["CRM_EVENT_PREFETCH"] == 250 and config["CRM_EVENT_LINGER_MS"] == 0
+    assert config["CRM_MAX_ATTEMPTS"] == 7
+    assert config["DATABASE_URL"] == "postgresql+psycopg://u@db:5432/sales_x"

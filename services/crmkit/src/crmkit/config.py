@@ -68,6 +68,8 @@ class ServiceConfig:
     consumer: ConsumerSettings = field(default_factory=ConsumerSettings)
     max_workers: int = 10
     relay_poll_interval_s: float = 1.0
+    event_prefetch: int = 100  # events waiting per consumer: the largest batch
+    event_linger_ms: float = 5.0  # how long a batch waits for more events once one arrived
 
     @classmethod
     def from_env(cls, service: str) -> "ServiceConfig":
@@ -78,6 +80,8 @@ class ServiceConfig:
             consumer=ConsumerSettings.from_env(),
             max_workers=int(env("CRM_MAX_WORKERS", "10")),
             relay_poll_interval_s=float(env("CRM_RELAY_POLL_INTERVAL_S", "1.0")),
+            event_prefetch=int(env("CRM_EVENT_PREFETCH", "100")),
+            event_linger_ms=float(env("CRM_EVENT_LINGER_MS", "5")),
         )
 
     def nameko_config(self) -> dict:
@@ -91,6 +95,8 @@ class ServiceConfig:
             "CRM_RETRY_DELAYS_MS": list(self.consumer.retry_delays_ms),
             "CRM_MAX_ATTEMPTS": self.consumer.max_attempts,
             "CRM_RELAY_POLL_INTERVAL_S": self.relay_poll_interval_s,
+            "CRM_EVENT_PREFETCH": self.event_prefetch,
+            "CRM_EVENT_LINGER_MS": self.event_linger_ms,
         }
 
 

@@ -13,8 +13,9 @@ Batches: under load, the events waiting in a queue are handled several at a time
 transaction (one inbox insert, one commit, then each message acked). A transaction per event
 cost more CPU than the handlers themselves (docs/BENCHMARKS.md). If anything in a batch fails,
 the batch rolls back and its events are handled again one per transaction, so one bad event
-neither blocks nor fails the others and each keeps its own retry count. When the queue is
-quiet a batch is a single event started at once: batching adds no wait.
+neither blocks nor fails the others and each keeps its own retry count. A batch starts at most
+`CRM_EVENT_LINGER_MS` (5 ms) after its first event arrived, or at once when it is full: without
+that short wait a consumer that keeps up would start a transaction per event again.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ import functools
 import logging
 import sys
 from datetime import datetime, timezone
+
+import eventlet
 
 from kombu import Connection
 from kombu.pools import producers
@@ -50,6 +53,7 @@ DEFAULT_EVENT_PREFETCH = 100
 # Batches of one handler running at once: two overlap one's database waits with the other's
 # Python work; more would only split the backlog into smaller batches.
 BATCHES_IN_FLIGHT = 2
+DEFAULT_EVENT_LINGER_MS = 5
 
 
 class EventQueueConsumer(QueueConsumer):
@@ -70,8 +74,10 @@ class ReliableEventHandler(EventHandler):
         config = self.container.config
         self.settings = consumer_settings_from(config)
         self.max_batch = self.queue_consumer.prefetch_count
+        self.linger_s = float(config.get("CRM_EVENT_LINGER_MS", DEFAULT_EVENT_LINGER_MS)) / 1000
         self._waiting: list = []  # (body, message) received, not yet in a batch
         self._batches_running = 0
+        self._lingering = False
         self.service = config.get("SERVICE_NAME", self.container.service_name)
         self.publish_connection = Connection(config["AMQP_URI"],
                                              transport_options={"confirm_publish": True})
@@ -84,6 +90,15 @@ class ReliableEventHandler(EventHandler):
 
     def handle_message(self, body, message):
         self._waiting.append((body, message))
+        if len(self._waiting) >= self.max_batch or self.linger_s <= 0:
+            self._start_batches()
+        elif not self._lingering:
+            self._lingering = True
+            self.container.spawn_managed_thread(self._start_after_linger)
+
+    def _start_after_linger(self) -> None:
+        eventlet.sleep(self.linger_s)
+        self._lingering = False
         self._start_batches()
 
     def _start_batches(self) -> None:
