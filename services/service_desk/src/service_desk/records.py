@@ -1,0 +1,84 @@
+"""How the service desk uses crmkit's generic record flows for the records that only it cares
+about (contracts, SLA policies, queues, routing rules, knowledge articles)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from crmkit.database import DatabaseAccess
+from crmkit.errors import Conflict, NotFound
+from crmkit.records import valid_id
+from crmkit.repository import Repository
+from crmkit.resources import Resource, ResourceFlows
+
+RECORD_EVENTS = ("Created", "Updated", "Deleted")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _UnitOfWorkWithoutRecordEvents:
+    def __init__(self, uow, prefix: str):
+        self._uow = uow
+        self._dropped = {prefix + suffix for suffix in RECORD_EVENTS}
+        self.connection = uow.connection
+
+    def add_event(self, event_type: str, payload: dict, version: int = 1):
+        if event_type not in self._dropped:
+            return self._uow.add_event(event_type, payload, version)
+        return None
+
+
+class _WithoutRecordEvents:
+    """A DatabaseAccess whose units of work drop the resource's own <X>Created/Updated/Deleted:
+    EVENTS.md gives these records no events, and publishing them would promise downstream
+    systems a contract nobody maintains. Any other event still goes to the outbox."""
+
+    def __init__(self, db: DatabaseAccess, prefix: str):
+        self._db = db
+        self._prefix = prefix
+
+    @contextmanager
+    def unit_of_work(self, correlation_id: str | None = None):
+        with self._db.unit_of_work(correlation_id) as uow:
+            yield _UnitOfWorkWithoutRecordEvents(uow, self._prefix)
+
+    def reading(self):
+        return self._db.reading()
+
+
+def record_flows(db: DatabaseAccess, resource: Resource) -> ResourceFlows:
+    return ResourceFlows(_WithoutRecordEvents(db, resource.event_prefix), resource)
+
+
+def editable_only_while(statuses: set[str], always_editable: set[str], label: str):
+    """A `Resource.check` that refuses (409) changing a record outside `statuses`, except the
+    `always_editable` fields. It runs inside the update's transaction, after the row lock."""
+
+    def check(repo: Repository, candidate: dict) -> list[dict]:
+        if not candidate.get("id"):
+            return []  # a new record
+        current = repo.get(candidate["id"])
+        if current["status"] in statuses:
+            return []
+        changed = sorted(key for key, value in candidate.items()
+                         if key not in always_editable and current.get(key) != value)
+        if changed:
+            raise Conflict(f"A {current['status']} {label} cannot change {', '.join(changed)}; "
+                           f"only a {' or '.join(sorted(statuses))} {label} can.")
+        return []
+
+    return check
+
+
+def both(*checks):
+    """Several `Resource.check` functions as one; field errors add up."""
+    return lambda repo, record: [error for check in checks for error in check(repo, record)]
+
+
+def get_or_404(repo: Repository, record_id, label: str, for_update: bool = False) -> dict:
+    record = repo.get(valid_id(record_id, label), for_update=for_update)
+    if record is None:
+        raise NotFound(f"No {label} with id {record_id}")
+    return record
