@@ -134,3 +134,22 @@ def test_a_commit_with_events_notifies_the_relay_once_and_a_rollback_not_at_all(
             pass  # no events: no wake-up
         notices = list(listener.notifies(timeout=1.0))
     assert [notice.channel for notice in notices] == [OUTBOX_CHANNEL]
+
+
+def test_the_relay_deletes_only_events_published_longer_ago_than_the_retention(probe_db, probe_db_access, sql):
+    from datetime import timedelta
+
+    for note in ("old", "recent", "unpublished"):
+        record(probe_db_access, note)
+    db = sql(probe_db)
+    db.execute("UPDATE outbox SET status = 'published', published_at = now() - interval '4 days' "
+               "WHERE envelope->'payload'->>'note' = 'old'")
+    db.execute("UPDATE outbox SET status = 'published', published_at = now() - interval '1 hour' "
+               "WHERE envelope->'payload'->>'note' = 'recent'")
+    loop = OutboxRelayLoop(probe_db, "amqp://unused", retention=timedelta(hours=72))
+    try:
+        assert loop.purge_published() == 1
+    finally:
+        loop.close()
+    left = db.rows("SELECT envelope->'payload'->>'note' AS note FROM outbox ORDER BY id")
+    assert [row["note"] for row in left] == ["recent", "unpublished"]

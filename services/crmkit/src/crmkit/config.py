@@ -70,6 +70,7 @@ class ServiceConfig:
     relay_poll_interval_s: float = 1.0
     event_prefetch: int = 100  # events waiting per consumer: the largest batch
     event_linger_ms: float = 5.0  # how long a batch waits for more events once one arrived
+    outbox_retention_h: float = 72.0  # published events are deleted after this many hours
 
     @classmethod
     def from_env(cls, service: str) -> "ServiceConfig":
@@ -82,6 +83,7 @@ class ServiceConfig:
             relay_poll_interval_s=float(env("CRM_RELAY_POLL_INTERVAL_S", "1.0")),
             event_prefetch=int(env("CRM_EVENT_PREFETCH", "100")),
             event_linger_ms=float(env("CRM_EVENT_LINGER_MS", "5")),
+            outbox_retention_h=float(env("CRM_OUTBOX_RETENTION_H", "72")),
         )
 
     def nameko_config(self) -> dict:
@@ -97,6 +99,7 @@ class ServiceConfig:
             "CRM_RELAY_POLL_INTERVAL_S": self.relay_poll_interval_s,
             "CRM_EVENT_PREFETCH": self.event_prefetch,
             "CRM_EVENT_LINGER_MS": self.event_linger_ms,
+            "CRM_OUTBOX_RETENTION_H": self.outbox_retention_h,
         }
 
 

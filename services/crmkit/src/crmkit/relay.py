@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import psycopg
 from nameko.extensions import DependencyProvider
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from crmkit.database import OUTBOX_CHANNEL, make_engine
 from crmkit.publisher import ConfirmingPublisher, OutgoingMessage, PublishFailed
@@ -31,15 +31,22 @@ def retry_backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(0.5 * 2 ** max(attempts - 1, 0), 30.0))
 
 
+PURGE_EVERY_S = 600.0
+PURGE_SLICE = 5000
+
+
 class OutboxRelayLoop:
     def __init__(self, database_url: str, amqp_uri: str, batch_size: int = 500,
-                 poll_interval_s: float = 1.0, min_pass_interval_s: float = 0.01):
+                 poll_interval_s: float = 1.0, min_pass_interval_s: float = 0.01,
+                 retention: timedelta = timedelta(hours=72)):
         self.engine = make_engine(database_url, pool_size=2)
         self.libpq_url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.publisher = ConfirmingPublisher(amqp_uri)
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.min_pass_interval_s = min_pass_interval_s
+        self.retention = retention
+        self._next_purge = time.monotonic() + PURGE_EVERY_S
         self.stopping = threading.Event()
         self._listener: psycopg.Connection | None = None
 
@@ -76,6 +83,33 @@ class OutboxRelayLoop:
                 status="published", published_at=func.now(), attempts=outbox.c.attempts + 1,
                 last_error=None))
             return len(rows)
+
+    def purge_published(self) -> int:
+        """Delete rows published longer ago than the retention; returns how many."""
+        purged = 0
+        while True:
+            with self.engine.begin() as conn:
+                # In id order from the oldest: the primary key finds old rows first and the
+                # scan stops after a slice, so no extra index is needed.
+                oldest = (select(outbox.c.id)
+                          .where(outbox.c.status == "published",
+                                 outbox.c.published_at < func.now() - self.retention)
+                          .order_by(outbox.c.id).limit(PURGE_SLICE))
+                deleted = conn.execute(delete(outbox).where(outbox.c.id.in_(oldest.scalar_subquery()))).rowcount
+            purged += deleted
+            if deleted < PURGE_SLICE or self.stopping.is_set():
+                return purged
+
+    def _purge_when_due(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_EVERY_S
+        try:
+            purged = self.purge_published()
+            if purged:
+                log.info("outbox: deleted %d events published more than %s ago", purged, self.retention)
+        except Exception:  # a purge can wait for the next round; publishing must go on
+            log.exception("outbox: purge failed")
 
     def _wait_for_notification(self) -> None:
         try:
@@ -114,6 +148,7 @@ class OutboxRelayLoop:
                 published = 0
                 self.stopping.wait(self.poll_interval_s)
             if published < self.batch_size and not self.stopping.is_set():
+                self._purge_when_due()
                 self._wait_for_notification()
 
     def close(self) -> None:
@@ -131,6 +166,7 @@ class OutboxRelay(DependencyProvider):
         self.loop = OutboxRelayLoop(
             config["DATABASE_URL"], config["AMQP_URI"],
             poll_interval_s=float(config.get("CRM_RELAY_POLL_INTERVAL_S", 1.0)),
+            retention=timedelta(hours=float(config.get("CRM_OUTBOX_RETENTION_H", 72))),
         )
 
     def start(self) -> None:
