@@ -1,11 +1,12 @@
 """Accounts and contacts as sales resources: their schemas, rules needing the database,
-delete blockers and event payloads."""
+delete blockers, event payloads and duplicate rules."""
 from __future__ import annotations
 
 from crmkit.resources import Resource
-from sales.db import AccountRepository, ContactRepository
+from sales.db import AccountRepository, ContactRepository, LeadRepository
 from sales.domain.customers import (account_event_payload, account_rule_errors, contact_event_payload,
                                     creates_cycle, normalise)
+from sales.flows import missing_reference
 from sales.schemas import AccountInput, ContactInput
 
 
@@ -31,10 +32,8 @@ def account_delete_blocker(repo: AccountRepository, account: dict) -> str | None
 
 
 def check_contact(repo: ContactRepository, contact: dict) -> list[dict]:
-    account = contact.get("account_id")
-    if account and not AccountRepository(repo.connection).exists(account):
-        return [{"field": "account_id", "message": f"no account with id {account}"}]
-    return []
+    return missing_reference(AccountRepository(repo.connection), contact.get("account_id"),
+                             "account_id", "account")
 
 
 ACCOUNTS = Resource(
@@ -46,3 +45,9 @@ CONTACTS = Resource(
     label="contact", event_prefix="Contact", schema=ContactInput, repository=ContactRepository,
     event_payload=contact_event_payload, check=check_contact, normalise=normalise,
 )
+
+# Where a new record's likely duplicates are looked for (see flows.find_duplicates).
+ACCOUNT_DUPLICATES = (lambda c: [(AccountRepository(c), "account")], ("phone",), True)
+CONTACT_DUPLICATES = (lambda c: [(ContactRepository(c), "contact")], ("phone", "mobile"), False)
+LEAD_DUPLICATES = (lambda c: [(LeadRepository(c), "lead"), (ContactRepository(c), "contact")],
+                   ("phone",), False)
