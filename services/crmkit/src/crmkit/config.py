@@ -71,6 +71,7 @@ class ServiceConfig:
     event_prefetch: int = 100  # events waiting per consumer: the largest batch
     event_linger_ms: float = 5.0  # how long a batch waits for more events once one arrived
     outbox_retention_h: float = 72.0  # published events are deleted after this many hours
+    metrics_port: int = 0  # serve Prometheus /metrics on this port; 0: off
 
     @classmethod
     def from_env(cls, service: str) -> "ServiceConfig":
@@ -84,6 +85,7 @@ class ServiceConfig:
             event_prefetch=int(env("CRM_EVENT_PREFETCH", "100")),
             event_linger_ms=float(env("CRM_EVENT_LINGER_MS", "5")),
             outbox_retention_h=float(env("CRM_OUTBOX_RETENTION_H", "72")),
+            metrics_port=int(env("CRM_METRICS_PORT", "0")),
         )
 
     def nameko_config(self) -> dict:
@@ -100,6 +102,7 @@ class ServiceConfig:
             "CRM_EVENT_PREFETCH": self.event_prefetch,
             "CRM_EVENT_LINGER_MS": self.event_linger_ms,
             "CRM_OUTBOX_RETENTION_H": self.outbox_retention_h,
+            "CRM_METRICS_PORT": self.metrics_port,
         }
 
 

@@ -34,6 +34,7 @@ from nameko.messaging import QueueConsumer
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 
+from crmkit import metrics
 from crmkit.config import consumer_settings_from
 from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import inbox
@@ -191,6 +192,7 @@ def _handle_in_one_transaction(service, method, handler: str, bodies: list):
     """None if every event was handled (or already had been); otherwise (position of the event
     that failed, or None when no single event is to blame, exc_info)."""
     position = None
+    duplicates = 0
     try:
         with service.db.unit_of_work() as uow:
             envelopes = []
@@ -201,11 +203,14 @@ def _handle_in_one_transaction(service, method, handler: str, bodies: list):
             for position, envelope in enumerate(envelopes):
                 if envelope.event_id not in fresh:  # handled before, or a 2nd copy in this batch
                     log.info("%s: event %s already handled", handler, envelope.event_id)
+                    duplicates += 1
                     continue
                 fresh.discard(envelope.event_id)
                 uow.correlation_id = as_correlation_id(envelope.event_id)  # effects point back
                 method(service, uow, envelope)
             position = None  # from here on a failure is the commit's
+        metrics.count_handled(service.name, handler, {"handled": len(bodies) - duplicates,
+                                                      "duplicate": duplicates}, len(bodies))
         return None
     except Exception:
         return position, sys.exc_info()
@@ -231,6 +236,7 @@ def handle_batch(service, method, handler: str, bodies: list) -> list:
         position, exc_info = failure
         if len(indexes) == 1:
             outcomes[indexes[0]] = exc_info
+            metrics.count_handled(service.name, handler, {"failed": 1}, 1)
         elif position is None:  # nobody to blame: one transaction each
             todo.extend([i] for i in reversed(indexes))
         else:  # popped last-in first-out: before, then the failing one, then after

@@ -19,6 +19,7 @@ import psycopg
 from nameko.extensions import DependencyProvider
 from sqlalchemy import delete, func, select, update
 
+from crmkit import metrics
 from crmkit.database import OUTBOX_CHANNEL, make_engine
 from crmkit.publisher import ConfirmingPublisher, OutgoingMessage, PublishFailed
 from crmkit.tables import outbox
@@ -36,12 +37,13 @@ PURGE_SLICE = 5000
 
 
 class OutboxRelayLoop:
-    def __init__(self, database_url: str, amqp_uri: str, batch_size: int = 500,
+    def __init__(self, database_url: str, amqp_uri: str, service: str = "", batch_size: int = 500,
                  poll_interval_s: float = 1.0, min_pass_interval_s: float = 0.01,
                  retention: timedelta = timedelta(hours=72)):
         self.engine = make_engine(database_url, pool_size=2)
         self.libpq_url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self.publisher = ConfirmingPublisher(amqp_uri)
+        self.service = service
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.min_pass_interval_s = min_pass_interval_s
@@ -82,7 +84,9 @@ class OutboxRelayLoop:
             conn.execute(update(outbox).where(outbox.c.id.in_(ids)).values(
                 status="published", published_at=func.now(), attempts=outbox.c.attempts + 1,
                 last_error=None))
-            return len(rows)
+        # Counted once committed: a row counts as published when it is marked so.
+        metrics.count_published(self.service, [row.routing_key for row in rows])
+        return len(rows)
 
     def purge_published(self) -> int:
         """Delete rows published longer ago than the retention; returns how many."""
@@ -165,6 +169,7 @@ class OutboxRelay(DependencyProvider):
         config = self.container.config
         self.loop = OutboxRelayLoop(
             config["DATABASE_URL"], config["AMQP_URI"],
+            service=config.get("SERVICE_NAME", self.container.service_name),
             poll_interval_s=float(config.get("CRM_RELAY_POLL_INTERVAL_S", 1.0)),
             retention=timedelta(hours=float(config.get("CRM_OUTBOX_RETENTION_H", 72))),
         )

@@ -1,11 +1,12 @@
-"""What every nameko service of the suite has: its database, its outbox relay and a health
-RPC. Services subclass it and set `name`."""
+"""What every nameko service of the suite has: its database, its outbox relay, metrics, and a
+health RPC. Services subclass it and set `name`."""
 from __future__ import annotations
 
 from nameko.rpc import rpc
 from sqlalchemy import text
 
 from crmkit.database import Database
+from crmkit.metrics import Metrics
 from crmkit.relay import OutboxRelay
 
 
@@ -14,6 +15,7 @@ class CrmService:
 
     db = Database()
     relay = OutboxRelay()
+    metrics = Metrics()
 
     @rpc
     def health(self) -> dict:
