@@ -23,8 +23,8 @@ def customer_overview(db, account_id: str) -> dict:
         .where(leads.campaign_id.is_not(None),
                or_(leads.account_id == account_id, leads.contact_id.in_(contacts))),
     ).subquery()
-    per_kind = {kind: func.count().filter(touches.c.kind == kind).label(f"{kind}s")
-                for kind in ("activity", "response", "lead")}
+    per_kind = {kind: func.count().filter(touches.c.kind == kind).label(label)
+                for kind, label in (("activity", "activities"), ("response", "responses"), ("lead", "leads"))}
     opportunities = campaign_opportunities.c
     won = (select(func.coalesce(func.sum(opportunities.actual_revenue), 0))
            .where(opportunities.campaign_id == campaigns.c.id, opportunities.account_id == account_id,

@@ -143,12 +143,19 @@ UPSERT_LEAD_DISQUALIFIED = _lead_upsert(("campaign_id",))
 
 def _lead_row(payload: dict, status: str, occurred_at: datetime) -> dict:
     row = _row(customer_leads, payload)
+    row["response_id"] = response_id_of(payload)
     row["status"], row["status_at"] = status, occurred_at
     if row.get("estimated_value") is not None:
         row["estimated_value"] = Decimal(str(row["estimated_value"]))
     if status == "disqualified":
         row["disqualify_reason"] = payload.get("reason")
     return row
+
+
+def response_id_of(lead_payload: dict) -> str | None:
+    """The campaign response a lead was converted from: sales echoes our response_id as
+    `campaign_response_id` in LeadCreated."""
+    return lead_payload.get("campaign_response_id")
 
 
 def apply_lead_created(connection, payload: dict, occurred_at: datetime) -> None:
@@ -201,7 +208,8 @@ def _money(value) -> Decimal | None:
 def record_opportunity(connection, payload: dict, status: str, occurred_at: datetime) -> None:
     connection.execute(UPSERT_OPPORTUNITY, {
         "opportunity_id": payload["opportunity_id"], "campaign_id": payload["campaign_id"],
-        "lead_id": payload.get("lead_id"), "account_id": payload.get("account_id"),
+        "lead_id": payload.get("lead_id") or payload.get("originating_lead_id"),
+        "account_id": payload.get("account_id"),
         "status": status, "estimated_value": _money(payload.get("estimated_value")),
         "actual_revenue": _money(payload.get("actual_revenue")) if status == "won" else None,
         "currency": payload.get("currency"), "last_event_at": occurred_at,

@@ -13,6 +13,7 @@ from marketing import members
 from marketing.campaigns import check_filters, get_campaign, page_of
 from marketing.db import ResponseRepository, campaign_responses, customer_accounts, customer_contacts
 from marketing.lookup import fetch
+from marketing.read_model import response_id_of
 from marketing.domain.campaigns import ACTIVE, COMPLETED, RESPONSE_ACTIONS, next_state
 from marketing.schemas import ResponseInput
 
@@ -113,12 +114,14 @@ def close_response(db, response_id: str) -> dict:
 
 
 def link_converted_lead(connection, payload: dict) -> None:
-    """LeadCreated: the response it came from shows the lead. Sales echoes our response_id;
-    without it, the oldest converted response of the campaign with the lead's email is it."""
+    """LeadCreated: the response it came from shows the lead. Sales echoes our response_id
+    (as campaign_response_id); without it, the oldest converted response of the campaign with
+    the lead's email is the one."""
     table = campaign_responses
     waiting = (table.c.status == "converted") & table.c.converted_lead_id.is_(None)
-    if payload.get("response_id"):
-        target = table.c.id == payload["response_id"]
+    response_id = response_id_of(payload)
+    if response_id:
+        target = table.c.id == response_id
     elif payload.get("campaign_id") and payload.get("email"):
         target = table.c.id == select(table.c.id).where(
             waiting, table.c.campaign_id == payload["campaign_id"],
