@@ -93,6 +93,12 @@ def test_custom_days_and_hours():
     assert deadline(six_days, saturday, 120) == datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
 
 
+def test_a_day_ending_at_midnight_runs_round_the_clock():
+    always = BusinessCalendar("UTC", working_days=frozenset(range(7)), day_start=time(0), day_end=time(0))
+    saturday_night = datetime(2026, 11, 28, 23, 30, tzinfo=timezone.utc)
+    assert deadline(always, saturday_night, 24 * 60) == saturday_night + timedelta(days=1)
+
+
 def test_a_calendar_without_working_days_has_no_deadline():
     assert deadline(BusinessCalendar("UTC", working_days=frozenset()), paris(2026, 11, 23, 9, 0), 60) is None
 

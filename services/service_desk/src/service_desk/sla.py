@@ -13,8 +13,9 @@ from service_desk.schemas import SlaPolicyInput
 
 def _policy_rules(repo, policy: dict) -> list[dict]:
     errors = []
-    if policy.get("day_start") and policy.get("day_end") and _time(policy["day_end"]) <= _time(policy["day_start"]):
-        errors.append({"field": "day_end", "message": "must be after day_start"})
+    start, end = policy.get("day_start"), policy.get("day_end")
+    if start is not None and end is not None and time(0) < _time(end) <= _time(start):
+        errors.append({"field": "day_end", "message": "must be after day_start (00:00 means midnight)"})
     if not policy.get("working_days"):
         errors.append({"field": "working_days", "message": "at least one working day is needed"})
     if policy.get("priority"):

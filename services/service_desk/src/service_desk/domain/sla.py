@@ -24,7 +24,7 @@ class BusinessCalendar:
     time_zone: str
     working_days: frozenset[int] = frozenset({0, 1, 2, 3, 4})  # Monday = 0
     day_start: time = time(9, 0)
-    day_end: time = time(17, 0)
+    day_end: time = time(17, 0)  # time(0): midnight, the end of the day
     holidays: frozenset[date] = field(default_factory=frozenset)
 
     def working_window(self, day: date) -> tuple[datetime, datetime] | None:
@@ -33,7 +33,9 @@ class BusinessCalendar:
         if day.weekday() not in self.working_days or day in self.holidays:
             return None
         zone = ZoneInfo(self.time_zone)
-        return (datetime.combine(day, self.day_start, zone), datetime.combine(day, self.day_end, zone))
+        # A day ending at 00:00 ends at midnight: a policy can run round the clock.
+        end_day = day + timedelta(days=1) if self.day_end == time(0) else day
+        return (datetime.combine(day, self.day_start, zone), datetime.combine(end_day, self.day_end, zone))
 
 
 def _merged(pauses: Iterable[Interval]) -> list[Interval]:
