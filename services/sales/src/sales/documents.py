@@ -31,7 +31,7 @@ def quote_document(db: DatabaseAccess, quote_id: str) -> dict:
 def _discount_text(line: dict) -> str:
     parts = []
     if Decimal(line["tier_discount"]):
-        parts.append(f"{line['tier_discount']} ({line['tier_percent'].rstrip('0').rstrip('.')}% volume)")
+        parts.append(f"{line['tier_discount']} ({line['tier_percent']}% volume)")
     if Decimal(line["manual_discount"]):
         parts.append(f"{line['manual_discount']} (manual)")
     return " + ".join(parts) or "-"
