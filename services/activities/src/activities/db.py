@@ -148,6 +148,7 @@ class ActivityRepository(Repository):
         """Insert a new open activity; None if one with the same origin_key exists."""
         now = _now()
         values = kinds.defaults(values) | values
+        owner_id = values.pop("owner_id", None) or owner_id
         blank = {name: None for name in self.table.c.keys()}
         row = blank | {"parties": [], "exceptions": [], "status": "open"} | self.to_row(values) | {
             "id": str(uuid.uuid4()), "owner_id": owner_id, "origin_key": origin_key,

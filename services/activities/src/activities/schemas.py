@@ -9,6 +9,7 @@ from marshmallow.fields import List, String
 from activities.domain.custom_fields import FIELD_TYPES, NAME
 from activities.domain.kinds import CHANNELS, DIRECTIONS, PARTY_ROLES, PRIORITIES
 from activities.domain.lifecycle import STATUSES
+from activities.domain.recurrence import RecurrenceError, rule_text, zone
 from activities.domain.worklist import VIEWS
 
 MAX_MINUTES = 60 * 24 * 366  # a year: anything longer is a typo, not a meeting
@@ -55,9 +56,19 @@ class Party(RecordRef):
     role = fields.String(required=True, validate=validate.OneOf(PARTY_ROLES))
 
 
+def _checked_by(check):
+    """A marshmallow validator from a domain check raising RecurrenceError."""
+    def run(value):
+        try:
+            check(value)
+        except RecurrenceError as exc:
+            raise ValidationError(exc.message) from None
+    return run
+
+
 class RecurrenceInput(Strict):
-    rrule = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    timezone = fields.String(load_default="UTC", validate=validate.Length(min=1, max=64))
+    rrule = fields.String(required=True, validate=[validate.Length(min=1, max=500), _checked_by(rule_text)])
+    timezone = fields.String(load_default="UTC", validate=[validate.Length(min=1, max=64), _checked_by(zone)])
     count = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=1000))
     until = DateOrDateTime(allow_none=True)
 
@@ -78,6 +89,7 @@ class ActivityInput(Strict):
     channel = fields.String(allow_none=True, validate=validate.OneOf(CHANNELS))
     recurrence = fields.Nested(RecurrenceInput, allow_none=True)
     custom_fields = fields.Dict(keys=fields.String(), allow_none=True)
+    owner_id = fields.UUID(allow_none=True)  # assigns the activity (defaults to its creator)
 
 
 class CompleteInput(Strict):

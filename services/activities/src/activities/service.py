@@ -39,10 +39,7 @@ class ActivitiesService(CrmService):
 
     @command
     def create_activity(self, data, owner_id=None):
-        """`owner_id` is the caller; the body may assign the activity to someone else."""
-        if isinstance(data, dict) and data.get("owner_id"):
-            data = dict(data)
-            owner_id = data.pop("owner_id")
+        """`owner_id` is the caller; an `owner_id` in the body assigns it to someone else."""
         return self._activities().create(data, owner_id and str(owner_id))
 
     @command

@@ -9,7 +9,7 @@ from sqlalchemy import DateTime, and_, bindparam, func, literal, or_, select, tu
 
 from crmkit import pagination
 from crmkit.errors import ValidationFailed
-from crmkit.records import json_safe, load
+from crmkit.records import json_safe, load, valid_id
 from activities import read_model
 from activities.db import DUE, ActivityRepository, Labels, activities
 from activities.domain import kinds, lifecycle
@@ -115,11 +115,7 @@ def calendar_feed(connection, owner_id: str | None, resource_id: str | None) -> 
 def customer_overview(connection, account_id: str) -> dict:
     """The customer 360 view's activities section: activities regarding the account or any
     record known to belong to it (its contacts, cases, opportunities, orders ...)."""
-    try:
-        account_id = str(uuid.UUID(str(account_id)))
-    except ValueError:
-        raise ValidationFailed("Invalid account", [{"field": "account_id", "message": "must be a UUID"}]) from None
-    account_id = read_model.surviving(connection, "account", account_id)
+    account_id = read_model.surviving(connection, "account", valid_id(account_id, "account"))
     refs = read_model.records_of_account(connection, account_id)
     regarding = tuple_(activities.c.regarding_type, activities.c.regarding_id).in_(refs)
     counts = connection.execute(
