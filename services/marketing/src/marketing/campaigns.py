@@ -115,6 +115,13 @@ def list_expenses(db, campaign_id: str, sort=None, limit=None, cursor=None) -> d
     return page
 
 
+def get_expense(db, campaign_id: str, expense_id: str) -> dict:
+    with db.reading() as connection:
+        campaign = get_campaign(connection, campaign_id)
+        expense = get_child(ExpenseRepository(connection), "expense", campaign["id"], expense_id)
+    return json_safe(expense | {"currency": campaign["currency"]})
+
+
 def delete_expense(db, campaign_id: str, expense_id: str) -> None:
     with db.unit_of_work() as uow:
         campaign = get_campaign(uow.connection, campaign_id, for_update=True)

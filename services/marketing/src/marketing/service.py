@@ -174,6 +174,10 @@ class MarketingService(CrmService):
         return campaigns.list_expenses(self.db, campaign_id, sort, limit, cursor)
 
     @command
+    def get_campaign_expense(self, campaign_id, expense_id):
+        return campaigns.get_expense(self.db, campaign_id, expense_id)
+
+    @command
     def delete_campaign_expense(self, campaign_id, expense_id):
         campaigns.delete_expense(self.db, campaign_id, expense_id)
 
