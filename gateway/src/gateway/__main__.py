@@ -1,8 +1,6 @@
 """`python -m gateway migrate` and `python -m gateway run`."""
 from __future__ import annotations
 
-import logging
-
 import typer
 
 cli = typer.Typer(help="The CRM gateway (public HTTP API).", add_completion=False)
@@ -23,8 +21,12 @@ def run(host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
         port: int = typer.Option(8000, help="TCP port")) -> None:
     """Serve the API with uvicorn until SIGTERM / Ctrl-C."""
     import uvicorn
+    from crmkit import logs
+    from crmkit.config import env
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s gateway %(levelname)s %(name)s: %(message)s")
+    # JSON lines with the request's id (CRM_LOG_FORMAT=text for a terminal); uvicorn's access
+    # log goes through the same handler, inside the request's context.
+    logs.configure("gateway", env("CRM_LOG_FORMAT", "json"))
     # One worker per process: Prometheus counters live in the process, so scale out with
     # more processes (replicas), each scraped on its own.
     uvicorn.run("gateway.app:create_app", factory=True, host=host, port=port,

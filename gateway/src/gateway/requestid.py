@@ -1,11 +1,14 @@
 """A request id per HTTP request, echoed in `X-Request-ID` and carried into RPC headers so
-one id follows a request through the gateway's and the services' logs."""
+one id follows a request through the gateway's and the services' logs, and into the events
+it causes (as their correlation_id). Generated ids are UUIDs, the form envelopes carry, so
+the same string appears everywhere."""
 from __future__ import annotations
 
 import contextvars
 import re
 import uuid
 
+from crmkit import logs
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -13,12 +16,13 @@ HEADER = "X-Request-ID"
 # A client-supplied id is reused only if it is short and harmless in logs and headers.
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-current: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+# The log formatter of crmkit.logs reads the same variable: every log line of a request names it.
+current: contextvars.ContextVar[str | None] = logs.correlation_id
 
 
 def request_id() -> str:
     """The current request's id, or a fresh one outside a request (e.g. /ready probes)."""
-    return current.get() or uuid.uuid4().hex
+    return current.get() or str(uuid.uuid4())
 
 
 class RequestIdMiddleware:
@@ -30,7 +34,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         supplied = dict(scope["headers"]).get(HEADER.lower().encode(), b"").decode("latin-1")
-        rid = supplied if _ACCEPTABLE.match(supplied) else uuid.uuid4().hex
+        rid = supplied if _ACCEPTABLE.match(supplied) else str(uuid.uuid4())
         token = current.set(rid)
 
         async def send_with_id(message: Message) -> None:

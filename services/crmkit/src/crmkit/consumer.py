@@ -34,7 +34,7 @@ from nameko.messaging import QueueConsumer
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 
-from crmkit import metrics
+from crmkit import logs, metrics
 from crmkit.config import consumer_settings_from
 from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import inbox
@@ -193,6 +193,7 @@ def _handle_in_one_transaction(service, method, handler: str, bodies: list):
     that failed, or None when no single event is to blame, exc_info)."""
     position = None
     duplicates = 0
+    done = []
     try:
         with service.db.unit_of_work() as uow:
             envelopes = []
@@ -206,9 +207,17 @@ def _handle_in_one_transaction(service, method, handler: str, bodies: list):
                     duplicates += 1
                     continue
                 fresh.discard(envelope.event_id)
-                uow.correlation_id = as_correlation_id(envelope.event_id)  # effects point back
+                # What this event causes carries the id of the request that started it all,
+                # so one id follows a flow across services (or the event's own, if none).
+                cause = envelope.correlation_id or envelope.event_id
+                uow.correlation_id = as_correlation_id(cause)
+                logs.correlation_id.set(cause)
                 method(service, uow, envelope)
+                done.append((cause, envelope))
             position = None  # from here on a failure is the commit's
+        for cause, envelope in done:  # logged once committed, each under its own correlation id
+            logs.correlation_id.set(cause)
+            log.info("%s handled %s %s", handler, envelope.event_type, envelope.event_id)
         metrics.count_handled(service.name, handler, {"handled": len(bodies) - duplicates,
                                                       "duplicate": duplicates}, len(bodies))
         return None

@@ -1,7 +1,6 @@
 """The thin command line of every service: `python -m <service> run|migrate|dead-letters ...`."""
 from __future__ import annotations
 
-import logging
 import sys
 
 import typer
@@ -29,12 +28,12 @@ def service_cli(package: str, service_cls) -> typer.Typer:
         """Run the service until SIGTERM / Ctrl-C."""
         from nameko.cli.run import run as nameko_run
 
-        from crmkit import green
+        from crmkit import green, logs
+        from crmkit.config import env
         from crmkit.topology import declare_service_topology
 
         green.patch()
-        logging.basicConfig(level=logging.INFO,
-                            format=f"%(asctime)s {name} %(levelname)s %(name)s: %(message)s")
+        logs.configure(name, env("CRM_LOG_FORMAT", "json"))
         config = ServiceConfig.from_env(name)
         declare_service_topology(config.amqp_uri, name, service_cls, config.consumer)
         nameko_run([service_cls], config.nameko_config())

@@ -2,12 +2,42 @@
 health RPC. Services subclass it and set `name`."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
+import logging
+import time
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import Rpc, rpc
 from sqlalchemy import text
 
+from crmkit import logs
 from crmkit.database import Database
 from crmkit.metrics import Metrics
 from crmkit.relay import OutboxRelay
+
+log = logging.getLogger("crmkit.rpc")
+
+
+class CorrelationTracker(DependencyProvider):
+    """Puts the caller's correlation id (nameko context data, sent by the gateway and passed on
+    by nameko between services) in the log context of every RPC worker, and logs each RPC
+    served. Event handlers set the id per event from its envelope (crmkit.consumer)."""
+
+    def setup(self) -> None:
+        self._started: dict = {}
+
+    def worker_setup(self, worker_ctx) -> None:
+        cid = worker_ctx.context_data.get("correlation_id")
+        if cid:
+            logs.correlation_id.set(str(cid))
+        if isinstance(worker_ctx.entrypoint, Rpc):
+            self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+        started = self._started.pop(worker_ctx, None)
+        if started is not None:
+            outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
+            log.info("rpc %s %s in %.1f ms", worker_ctx.entrypoint.method_name, outcome,
+                     (time.perf_counter() - started) * 1000)
 
 
 class CrmService:
@@ -16,6 +46,7 @@ class CrmService:
     db = Database()
     relay = OutboxRelay()
     metrics = Metrics()
+    correlation = CorrelationTracker()
 
     @rpc
     def health(self) -> dict:

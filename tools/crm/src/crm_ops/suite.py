@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from crmkit.config import SERVICES
+from crmkit.testing.infra import free_port
 
 GATEWAY = "gateway"
 COMPONENTS = (*SERVICES, GATEWAY)
@@ -66,13 +67,18 @@ class SuiteProcesses:
         self.env = env
         self.log_dir = log_dir
         self.gateway_port = gateway_port
+        # Each service serves Prometheus /metrics on a port of its own.
+        self.metrics_ports = {service: free_port() for service in SERVICES}
         self.processes: dict[str, subprocess.Popen] = {}
         log_dir.mkdir(parents=True, exist_ok=True)
 
     def start(self, component: str) -> None:
         log = open(self.log_dir / f"{component}.log", "ab")
+        env = self.env
+        if component in self.metrics_ports:
+            env = env | {"CRM_METRICS_PORT": str(self.metrics_ports[component])}
         self.processes[component] = subprocess.Popen(
-            run_command(component, self.gateway_port), env=self.env, stdout=log,
+            run_command(component, self.gateway_port), env=env, stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
 
