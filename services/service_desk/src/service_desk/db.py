@@ -1,9 +1,9 @@
 """Service desk tables (SQLAlchemy Core) and the repositories that read and write them."""
 from __future__ import annotations
 
-from sqlalchemy import (ARRAY, BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Integer,
-                        MetaData, String, Table, Text, Time, cast, func, select)
-from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, TSVECTOR, UUID
+from sqlalchemy import (ARRAY, BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer,
+                        MetaData, String, Table, Text, Time, cast, func, literal, select)
+from sqlalchemy.dialects.postgresql import JSONB, REGCONFIG, TSQUERY, TSVECTOR, UUID
 
 from crmkit import pagination
 from crmkit.errors import ValidationFailed
@@ -325,11 +325,21 @@ class ArticleRepository(Repository):
 
     def search(self, filters: dict, q: str, limit: int, cursor: str | None):
         """Published articles matching any word of `q` (stemmed in each article's language),
-        best first: ts_rank's default weights make a title hit (A) count more than a keyword
-        hit (B), and that more than a body hit (C)."""
+        best first. ts_rank's default weights make a title hit (A) count more than a keyword
+        hit (B), and that more than a body hit (C); like Lucene's coordination factor, the
+        share of the question's words an article contains multiplies it, so an article that
+        answers the whole question beats one that repeats half of it."""
         offset = decode_offset(cursor)
-        query = any_word_query(cast(kb_articles.c.language, REGCONFIG), q)
-        rank = func.ts_rank(kb_articles.c.search, query, 1).label("rank")  # 1: damp long bodies
+        # One language asked for: one constant configuration, which the GIN index can serve.
+        config = cast(literal(filters["language"]) if "language" in filters else kb_articles.c.language, REGCONFIG)
+        query = any_word_query(config, q)
+        words = func.tsvector_to_array(func.to_tsvector(config, q))
+        lexeme = func.unnest(words).table_valued("lexeme").render_derived(name="word")
+        matched = (select(func.count()).select_from(lexeme)
+                   .where(kb_articles.c.search.op("@@")(cast(func.quote_literal(lexeme.c.lexeme), TSQUERY)))
+                   .scalar_subquery())
+        coverage = cast(matched, Float) / func.greatest(func.cardinality(words), 1)
+        rank = (func.ts_rank(kb_articles.c.search, query, 1) * coverage).label("rank")  # 1: damp long texts
         statement = (select(kb_articles, rank)
                      .where(kb_articles.c.search.op("@@")(query), kb_articles.c.status == "published"))
         for field, value in filters.items():
@@ -344,7 +354,8 @@ def any_word_query(config, q: str):
     """Any of the words of `q` (a question need not repeat every word of its answer):
     plainto_tsquery applies the language's stemming and stop words, then its ANDs become ORs."""
     plain = cast(func.plainto_tsquery(config, q), Text)
-    return func.to_tsquery(config, func.replace(plain, " & ", " | "))
+    # Cast, not to_tsquery(): the lexemes are stemmed already and must not be stemmed twice.
+    return cast(func.replace(plain, " & ", " | "), TSQUERY)
 
 
 def encode_offset(offset: int) -> str:
