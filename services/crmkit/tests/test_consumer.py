@@ -123,6 +123,27 @@ def test_a_backlog_is_handled_in_batches_and_one_poison_event_fails_alone(
     assert transactions < 30, f"{transactions} transactions for 60 events: not batched"
 
 
+def test_with_quorum_queues_events_are_handled_retried_and_parked_alike(
+        consumer, fresh_vhost, consumer_db, sql, crm_servers):
+    from urllib.parse import unquote, urlsplit
+
+    from crmkit.testing.infra import queue_info
+
+    quorum = ConsumerSettings(retry_delays_ms=(50, 100), max_attempts=3, queue_type="quorum")
+    [queue] = declare_service_topology(fresh_vhost, "probe_consumer", ProbeConsumer, quorum)
+    consumer(CRM_QUEUE_TYPE="quorum")  # nameko redeclares the queue: same arguments, no clash
+    publish(fresh_vhost, envelope("poison in a quorum queue"))
+    publish(fresh_vhost, envelope("fine"))
+    db = sql(consumer_db)
+    wait_until(lambda: times_handled(db, "fine") == 1, message="the good event handled")
+    [parked] = wait_until(lambda: list_parked(fresh_vhost, "probe_consumer"), message="the poison parked")
+    assert parked.attempts == 3
+
+    vhost = unquote(urlsplit(fresh_vhost).path[1:])
+    for name in (queue, "probe_consumer.dead-letters", "probe_consumer.retry.50ms"):
+        assert queue_info(crm_servers.management_url, vhost, name)["type"] == "quorum", name
+
+
 def test_a_malformed_message_is_parked_not_dropped(consumer, fresh_vhost):
     consumer()
     publish_event(fresh_vhost, {"not": "an envelope"}, producer="probe", event_type="NoteRecorded")

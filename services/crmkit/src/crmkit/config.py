@@ -44,13 +44,21 @@ class ConsumerSettings:
     # (the last value repeats). One delay queue per distinct value.
     retry_delays_ms: tuple[int, ...] = (1000, 5000, 30000, 120000)
     max_attempts: int = 5
+    # "quorum": replicated Raft queues for a RabbitMQ cluster (a one-node quorum works too);
+    # "classic" by default. A queue keeps the type it was declared with: switching an existing
+    # deployment means draining and deleting its queues first.
+    queue_type: str = "classic"
 
     @classmethod
     def from_env(cls) -> "ConsumerSettings":
         return cls(
             retry_delays_ms=_ints(env("CRM_RETRY_DELAYS_MS", "1000,5000,30000,120000")),
             max_attempts=int(env("CRM_MAX_ATTEMPTS", "5")),
+            queue_type=_queue_type(env("CRM_QUEUE_TYPE", "classic")),
         )
+
+    def queue_arguments(self) -> dict:
+        return {"x-queue-type": "quorum"} if self.queue_type == "quorum" else {}
 
     def delay_for(self, attempt: int) -> int:
         """Delay before retry number `attempt` (1-based)."""
@@ -98,6 +106,7 @@ class ServiceConfig:
             "parent_calls_tracked": 10,
             "CRM_RETRY_DELAYS_MS": list(self.consumer.retry_delays_ms),
             "CRM_MAX_ATTEMPTS": self.consumer.max_attempts,
+            "CRM_QUEUE_TYPE": self.consumer.queue_type,
             "CRM_RELAY_POLL_INTERVAL_S": self.relay_poll_interval_s,
             "CRM_EVENT_PREFETCH": self.event_prefetch,
             "CRM_EVENT_LINGER_MS": self.event_linger_ms,
@@ -111,4 +120,11 @@ def consumer_settings_from(nameko_config: dict) -> ConsumerSettings:
     return ConsumerSettings(
         retry_delays_ms=tuple(nameko_config.get("CRM_RETRY_DELAYS_MS", defaults.retry_delays_ms)),
         max_attempts=int(nameko_config.get("CRM_MAX_ATTEMPTS", defaults.max_attempts)),
+        queue_type=_queue_type(nameko_config.get("CRM_QUEUE_TYPE", defaults.queue_type)),
     )
+
+
+def _queue_type(value: str) -> str:
+    if value not in ("classic", "quorum"):
+        raise ValueError(f"CRM_QUEUE_TYPE must be classic or quorum, not {value!r}")
+    return value

@@ -74,6 +74,8 @@ class ReliableEventHandler(EventHandler):
         super().setup()
         config = self.container.config
         self.settings = consumer_settings_from(config)
+        # Declared by nameko when consuming starts: it must match what migrate declared.
+        self.queue.queue_arguments = self.settings.queue_arguments()
         self.max_batch = self.queue_consumer.prefetch_count
         self.linger_s = float(config.get("CRM_EVENT_LINGER_MS", DEFAULT_EVENT_LINGER_MS)) / 1000
         self._waiting: list = []  # (body, message) received, not yet in a batch

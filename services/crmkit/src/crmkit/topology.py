@@ -45,13 +45,14 @@ def subscriptions_of(service_cls) -> list[Subscription]:
     return found
 
 
-def consumer_queue(service: str, subscription: Subscription) -> Queue:
+def consumer_queue(service: str, subscription: Subscription, settings: ConsumerSettings) -> Queue:
     return Queue(
         consumer_queue_name(subscription.source_service, subscription.event_type, service,
                             subscription.method),
         exchange=get_event_exchange(subscription.source_service, {}),
         routing_key=subscription.event_type,
         durable=True, auto_delete=False, exclusive=False,
+        queue_arguments=settings.queue_arguments(),
     )
 
 
@@ -62,8 +63,10 @@ def declare_failure_handling(channel, service: str, settings: ConsumerSettings) 
         name = retry_exchange_name(service, delay_ms)
         exchange = Exchange(name, type="fanout", durable=True)
         Queue(name, exchange=exchange, durable=True,
-              queue_arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": ""})(channel).declare()
-    Queue(dead_letter_queue_name(service), durable=True)(channel).declare()
+              queue_arguments={"x-message-ttl": delay_ms, "x-dead-letter-exchange": "",
+                               **settings.queue_arguments()})(channel).declare()
+    Queue(dead_letter_queue_name(service), durable=True,
+          queue_arguments=settings.queue_arguments())(channel).declare()
 
 
 def declare_service_topology(amqp_uri: str, service: str, service_cls,
@@ -76,7 +79,7 @@ def declare_service_topology(amqp_uri: str, service: str, service_cls,
         names = []
         for subscription in subscriptions_of(service_cls):
             get_event_exchange(subscription.source_service, {})(channel).declare()
-            queue = consumer_queue(service, subscription)
+            queue = consumer_queue(service, subscription, settings)
             queue(channel).declare()
             names.append(queue.name)
         declare_failure_handling(channel, service, settings)

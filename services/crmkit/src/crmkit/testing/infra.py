@@ -142,16 +142,22 @@ def delete_vhost(management_url: str, vhost: str) -> None:
             response.raise_for_status()
 
 
-def queue_depth(management_url: str, vhost: str, queue: str) -> int | None:
-    """Messages in a queue (ready + unacked) or None if it does not exist. The management
-    API refreshes its figures every few seconds, so use it for assertions with a poll."""
+def queue_info(management_url: str, vhost: str, queue: str) -> dict | None:
+    """The management API's view of a queue (type, arguments, messages), None if absent."""
     quoted = urllib.parse.quote(vhost, safe="")
     with _management_client(management_url) as client:
         response = client.get(f"/api/queues/{quoted}/{urllib.parse.quote(queue, safe='')}")
         if response.status_code == 404:
             return None
         response.raise_for_status()
-        return response.json().get("messages", 0)
+        return response.json()
+
+
+def queue_depth(management_url: str, vhost: str, queue: str) -> int | None:
+    """Messages in a queue (ready + unacked) or None if it does not exist. The management
+    API refreshes its figures every few seconds, so use it for assertions with a poll."""
+    info = queue_info(management_url, vhost, queue)
+    return None if info is None else info.get("messages", 0)
 
 
 def amqp_uri_for_vhost(amqp_uri: str, vhost: str) -> str:
