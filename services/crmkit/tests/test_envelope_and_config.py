@@ -17,6 +17,12 @@ def test_an_envelope_round_trips_through_its_dict_form():
     assert again == envelope
 
 
+def test_an_envelope_with_fields_added_by_a_newer_producer_is_still_accepted():
+    data = Envelope(event_type="AccountCreated", producer="sales", payload={"x": 1}).to_dict()
+    envelope = Envelope.from_dict(data | {"traceparent": "00-abc-def-01"})
+    assert envelope.payload == {"x": 1} and envelope.event_type == "AccountCreated"
+
+
 def test_a_malformed_envelope_names_its_bad_fields():
     with pytest.raises(ValidationError) as raised:
         Envelope.from_dict({"event_id": "x", "version": 0, "payload": []})

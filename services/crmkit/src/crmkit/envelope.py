@@ -5,10 +5,15 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 
 class EnvelopeSchema(Schema):
+    class Meta:
+        # A newer producer may add envelope fields (EVENTS.md: adding keeps the version);
+        # consumers running older code must still take the event.
+        unknown = EXCLUDE
+
     event_id = fields.UUID(required=True)
     event_type = fields.String(required=True, validate=validate.Length(min=1))
     version = fields.Integer(required=True, validate=validate.Range(min=1))
