@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.models.contacts import MergeAudit
 from gateway.models.common import Input, ListQuery, Patch, Record
 from gateway.models.fields import (
     Currency, Email, Money, NonNegativeMoney, RequiredText200, Text50, Text100, Text200, Url,
@@ -36,12 +37,16 @@ class AccountCreate(Input):
     parent_account_id: UUID | None = None
     credit_limit: NonNegativeMoney | None = None
     currency: Currency | None = None
+    allow_duplicate: bool = Field(False, description="Create it even if its normalised email, phone or name "
+                                  "match an existing account (otherwise 409 naming the matching ids)")
 
 
 class AccountUpdate(Patch, AccountCreate):
     """The create fields, all optional: only what the body carries changes."""
 
     REQUIRED = ("name",)
+
+    allow_duplicate: None = Field(None, exclude=True, description="Not used on updates")
 
     name: RequiredText200 | None = None
 
@@ -72,3 +77,9 @@ class AccountListQuery(ListQuery):
     email: str | None = None
     city: str | None = None
     country: str | None = None
+
+
+
+class AccountMerge(BaseModel):
+    account: Account
+    merge: MergeAudit
