@@ -88,3 +88,38 @@ def up(port: int = typer.Option(8000, help="gateway port"),
 
 def main() -> None:
     app(prog_name="crm")
+
+
+contracts = typer.Typer(help="Consumer-driven event contracts.", no_args_is_help=True)
+app.add_typer(contracts, name="contracts")
+
+
+@contracts.command("record")
+def record_contracts(service: list[str] = typer.Option(None, "--service", "-s",
+                                                       help="only these services (default: all)")) -> None:
+    """Give each consumed event without a consumer fixture a copy of the producer's current
+    example (then trim it to the fields the consumer uses)."""
+    import importlib
+
+    from crmkit.compatibility import record_missing
+    from crmkit.config import SERVICES
+
+    for package in service or SERVICES:
+        source_root = Path(importlib.import_module(package).__file__).parent
+        for path in record_missing(package, source_root):
+            typer.echo(f"recorded {path}")
+
+
+@contracts.command("check")
+def check_contracts() -> None:
+    """Check every consumer's fixtures against its producers' current schemas."""
+    from crmkit.compatibility import expectations_of, problems, producer_schema
+    from crmkit.config import SERVICES
+
+    found = [problem for package in SERVICES for expectation in expectations_of(package)
+             for problem in problems(expectation, producer_schema(expectation.producer, expectation.event_type))]
+    for problem in found:
+        typer.echo(problem)
+    if found:
+        raise typer.Exit(1)
+    typer.echo("every consumer can read what its producers publish")
