@@ -21,6 +21,13 @@ def _normalise(values: dict) -> dict:
     return out
 
 
+def language_filter(filters: dict | None) -> dict | None:
+    """`?language=fr` finds the articles stored as french."""
+    if filters and filters.get("language"):
+        return filters | {"language": LANGUAGES.get(filters["language"], filters["language"])}
+    return filters
+
+
 def _linked_to_cases(repo: ArticleRepository, article: dict) -> str | None:
     if article["published_version"] is not None:
         return "A published article is kept with its versions; archive it instead."

@@ -226,7 +226,7 @@ class ServiceDeskService(CrmService):
 
     @command
     def list_articles(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return record_flows(self.db, kb.ARTICLES).list(filters, q, sort, limit, cursor)
+        return record_flows(self.db, kb.ARTICLES).list(kb.language_filter(filters), q, sort, limit, cursor)
 
     @command
     def update_article(self, article_id, changes, expected_version=None):
