@@ -162,3 +162,24 @@ def test_q_search_is_served_by_the_trigram_indexes(shared_sales):
             "EXPLAIN SELECT * FROM contacts WHERE last_name ILIKE :p OR email ILIKE :p OR phone ILIKE :p "
             "OR first_name ILIKE :p OR mobile ILIKE :p"), {"p": f"%{marker}%"}))
     assert "ix_contacts_last_name_trgm" in plan and "ix_contacts_email_trgm" in plan
+
+
+@pytest.mark.parametrize("term_length", [2, 8])
+def test_q_search_pages_with_cursors_and_filters(shared_sales, term_length):
+    """Short terms take the sorted walk, longer ones the trigram-first query: both page alike."""
+    rpc = shared_sales.rpc
+    marker = uuid.uuid4().hex[:8]
+    customer = account(rpc)
+    made = [rpc.create_contact({"last_name": f"Zq{marker}", "first_name": str(n), "account_id": customer["id"],
+                                "allow_duplicate": True}) for n in range(5)]
+    rpc.create_contact({"last_name": f"Zq{marker}"})  # matches q, not the account filter
+    term = marker[:term_length] if term_length > 2 else f"q{marker[0]}"
+    seen, cursor = [], None
+    while True:
+        page = rpc.list_contacts(filters={"account_id": customer["id"]}, q=term, sort="-created_at", limit=2,
+                                 cursor=cursor)
+        seen += [contact["id"] for contact in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [contact["id"] for contact in reversed(made)]

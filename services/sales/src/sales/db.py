@@ -4,9 +4,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, MetaData, Numeric,
-                        String, Table, Text, delete, func, select, update)
+                        String, Table, Text, delete, func, or_, select, update)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from crmkit import pagination
 from crmkit.repository import Repository, audit_columns
 from sales.domain.duplicates import email_key, name_key, phone_key
 from sales.domain.pricing import as_money, plain_quantity
@@ -15,6 +16,8 @@ metadata = MetaData()
 # Money and quantities keep 4 decimals in storage; amounts are rounded to the currency's
 # minor unit by the pricing module before they get here.
 MONEY = Numeric(18, 4)
+# pg_trgm needs a pattern of at least one whole trigram to narrow a search.
+TRIGRAM = 3
 
 
 def _id(name: str = "id", target: str | None = None, **kw) -> Column:
@@ -286,6 +289,22 @@ class SalesRepository(Repository):
     def to_record(self, row) -> dict:
         record = super().to_record(row)
         return show_amounts(record, record.get("currency"), self.money_fields, self.quantity_fields)
+
+    def list(self, filters: dict, q: str | None, sort: pagination.Sort, limit: int, cursor: str | None):
+        """`q` of 3 characters or more: find the matches through the trigram indexes first, then
+        sort that (usually short) list. Left to itself the planner, which cannot estimate how
+        rare '%term%' is, walks the sort index and ILIKE-filters row after row: on 100,000
+        contacts a rare name took 300-800 ms instead of ~2 ms (bench/sales_search.py). Shorter
+        terms cannot use trigrams; they are common, and the sorted walk finds a page quickly."""
+        if not q or len(q) < TRIGRAM or not self.text_search_columns:
+            return super().list(filters, q, sort, limit, cursor)
+        pattern = f"%{q}%"
+        matching = (select(self.table)
+                    .where(or_(*(self.table.c[column].ilike(pattern) for column in self.text_search_columns)),
+                           *(self.table.c[self.filter_columns[field]] == value for field, value in filters.items()))
+                    .cte("matching").prefix_with("MATERIALIZED"))
+        rows, next_cursor = pagination.page(self.connection, select(matching), matching, sort, limit, cursor)
+        return [self.to_record(row) for row in rows], next_cursor
 
 
 def show_amounts(record: dict, currency: str | None, money: tuple[str, ...], quantities: tuple[str, ...] = ()):
