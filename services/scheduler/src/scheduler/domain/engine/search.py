@@ -1,0 +1,225 @@
+"""Construct, then improve: the search that honours a time limit on any problem size.
+
+A monolithic CP-SAT model of 1000 sessions finds nothing in minutes on two cores, so a
+large problem is decomposed: a greedy pass places the sessions one by one (earliest windows
+and hardest sessions first, a course's sessions together), then large neighbourhood search frees a few dozen related sessions at a time (unplaced ones and
+their rivals, a stretch of time, one resource's sessions, a course and its groups) and lets
+CP-SAT re-solve them warm-started from the current schedule, keeping any move that does not
+cost more. A problem that fits in one chunk is solved exactly and may be proved optimal.
+"""
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from scheduler.domain.engine.cpsat import solve_neighbourhood
+from scheduler.domain.engine.evaluate import Cost, cost
+from scheduler.domain.engine.greedy import construct
+from scheduler.domain.engine.index import Index
+from scheduler.domain.engine.model import Assignment, Problem
+
+
+@dataclass
+class Settings:
+    chunk: int = 40  # a problem of at most this many sessions is also solved whole, exactly
+    neighbourhood: int = 12  # sessions freed per improvement step (adapted as it goes)
+    step_seconds: float = 0.5  # CP-SAT time per improvement step
+    workers: int = 2
+    seed: int = 0
+
+
+@dataclass
+class Result:
+    assignment: Assignment
+    status: str  # optimal | feasible | partial | infeasible
+    cost: Cost
+    bound: int
+    iterations: int
+    seconds: float
+    history: list = field(default_factory=list)  # (seconds, total cost) at each improvement
+
+    @property
+    def objective(self) -> int:
+        return self.cost.total
+
+
+def lower_bound(problem: Problem) -> int:
+    """Each session at its cheapest start with its cheapest resources (or unplaced, if
+    that is cheaper): every soft term is non-negative, so no schedule costs less."""
+    total = 0
+    for session in problem.sessions:
+        cheapest = min(session.start_costs) if session.start_costs else 0
+        for need in session.needs:
+            cheapest += sum(sorted(need.costs)[:need.count])
+        total += min(cheapest, problem.weights.unplaced)
+    return total
+
+
+def construction_order(problem: Problem, index: Index) -> list[int]:
+    """Earliest windows first, then the least flexible; a course's sessions stay together
+    and a predecessor comes before its successor."""
+    def key(i):
+        session = problem.sessions[i]
+        first = session.starts[0] // problem.day_length if session.starts else 0
+        return (first, len(session.starts) * sum(len(n.candidates) for n in session.needs) or 0,
+                -len(index.related(i)))
+
+    course_key = {}
+    for i in range(len(problem.sessions)):
+        course = problem.sessions[i].course
+        if course is not None:
+            course_key[course] = min(course_key.get(course, key(i)), key(i))
+    order = sorted(range(len(problem.sessions)),
+                   key=lambda i: (course_key.get(problem.sessions[i].course, key(i)), key(i), i))
+    placed, out = set(), []
+
+    def visit(i):
+        if i in placed:
+            return
+        placed.add(i)
+        before = problem.sessions[i].after
+        if before is not None:
+            visit(before)
+        out.append(i)
+
+    for i in order:
+        visit(i)
+    return out
+
+
+def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
+          on_progress: Callable[[dict, Assignment], None] | None = None,
+          initial: Assignment | None = None) -> Result:
+    settings = settings or Settings()
+    began = time.monotonic()
+    deadline = began + time_limit
+    index = Index(problem)
+    n = len(problem.sessions)
+    bound = lower_bound(problem)
+    assignment: Assignment = list(initial) if initial else [None] * n
+    history: list = []
+    rng = random.Random(settings.seed)
+    proved = False
+
+    def report(phase: str, iterations: int, current: Cost) -> None:
+        if on_progress is not None:
+            on_progress({"phase": phase, "elapsed_s": round(time.monotonic() - began, 2),
+                         "placed": sum(p is not None for p in assignment), "total": n,
+                         "objective": current.total, "bound": bound, "iterations": iterations},
+                        assignment)
+
+    if n == 0:
+        return Result(assignment, "optimal", cost(problem, assignment), 0, 0, 0.0)
+
+    # 1. Construction: a greedy schedule, then (small problems) an exact solve from it.
+    order = construction_order(problem, index)
+    if initial is None:
+        assignment = construct(problem, index, order, assignment)
+        report("construct", 0, cost(problem, assignment))
+        if n <= settings.chunk:
+            sub = solve_neighbourhood(index, assignment, list(range(n)), deadline - time.monotonic(),
+                                      settings.workers, settings.seed)
+            if sub.placements:
+                trial = [sub.placements.get(i) for i in range(n)]
+                if cost(problem, trial).total <= cost(problem, assignment).total:
+                    assignment = trial
+            if sub.status == "optimal":
+                proved = True
+                bound = cost(problem, assignment).total
+    current = cost(problem, assignment)
+    history.append((round(time.monotonic() - began, 3), current.total))
+
+    # 2. Improvement by large neighbourhood search.
+    size, iterations = settings.neighbourhood, 0
+    while not proved and current.total > bound and deadline - time.monotonic() > 0.05:
+        iterations += 1
+        free = _neighbourhood(problem, index, assignment, min(size, n), rng)
+        limit = min(settings.step_seconds, deadline - time.monotonic())
+        sub = solve_neighbourhood(index, assignment, free, limit, settings.workers, rng.randrange(1 << 30))
+        if sub.placements:
+            trial = list(assignment)
+            for s, placement in sub.placements.items():
+                trial[s] = placement
+            trial_cost = cost(problem, trial)
+            if trial_cost.total <= current.total:
+                if trial_cost.total < current.total:
+                    history.append((round(time.monotonic() - began, 3), trial_cost.total))
+                assignment, current = trial, trial_cost
+            if len(free) == n and sub.status == "optimal":
+                proved, bound = True, current.total
+        # Grow neighbourhoods CP-SAT closes easily, shrink the ones it cannot finish.
+        if sub.status == "optimal" and sub.seconds < limit * 0.3:
+            size = min(int(size * 1.1) + 1, settings.neighbourhood * 4, n)
+        elif sub.status in ("feasible", "unknown"):
+            size = max(6, int(size * 0.9))
+        report("improve", iterations, current)
+
+    placed = sum(p is not None for p in assignment)
+    if placed == 0:
+        status = "infeasible"
+    elif placed < n:
+        status = "partial"
+    else:
+        status = "optimal" if proved or current.total == bound else "feasible"
+    return Result(assignment, status, current, bound, iterations, time.monotonic() - began, history)
+
+
+def _neighbourhood(problem: Problem, index: Index, assignment: Assignment, size: int,
+                   rng: random.Random) -> list[int]:
+    n = len(problem.sessions)
+    unplaced = [i for i, p in enumerate(assignment) if p is None]
+    chosen: set[int] = set()
+    kind = rng.random()
+    if unplaced and (kind < 0.6 or len(unplaced) == n):
+        seeds = rng.sample(unplaced, min(3, len(unplaced)))
+        chosen.update(seeds)
+        rivals = set()
+        for s in seeds:
+            rivals |= index.related(s)
+            window = problem.sessions[s].starts
+            if window:
+                lo, hi = window[0], window[-1] + problem.sessions[s].duration
+                for need in problem.sessions[s].needs:
+                    for r in need.candidates:
+                        rivals.update(i for i in index.sessions_of_resource[r]
+                                      if assignment[i] is not None and r in assignment[i].resources
+                                      and lo <= assignment[i].start < hi)
+        rivals -= chosen
+        chosen.update(rng.sample(sorted(rivals), min(len(rivals), size - len(chosen))))
+    elif kind < 0.45 and problem.groups:
+        # One group's sessions on two days, with what else runs in those days' times: lets
+        # CP-SAT pack a group's sessions next to each other (compactness) and across days.
+        group = problem.groups[rng.randrange(len(problem.groups))]
+        days = sorted({assignment[i].start // problem.day_length for i in group if assignment[i] is not None})
+        if days:
+            picked = set(rng.sample(days, min(2, len(days))))
+            members = [i for i in group if assignment[i] is not None
+                       and assignment[i].start // problem.day_length in picked]
+            chosen.update(members[:size])
+            for i in members:
+                chosen.update(sorted(index.related(i))[:2])
+    elif kind < 0.75:
+        placed = sorted((p.start, i) for i, p in enumerate(assignment) if p is not None)
+        if placed:
+            first = rng.randrange(max(1, len(placed) - size + 1))
+            chosen.update(i for _, i in placed[first:first + size])
+    elif kind < 0.9:
+        used = sorted({r for p in assignment if p is not None for r in p.resources})
+        if used:
+            r = rng.choice(used)
+            on_r = [i for i, p in enumerate(assignment) if p is not None and r in p.resources]
+            chosen.update(rng.sample(on_r, min(len(on_r), size // 2)))
+    # Fill up (and the "related" kind): walk courses, groups and orderings from random seeds.
+    frontier = list(chosen) or [rng.randrange(n)]
+    while len(chosen) < size:
+        if not frontier:
+            frontier = [rng.randrange(n)]
+        s = frontier.pop(rng.randrange(len(frontier)))
+        if s not in chosen:
+            chosen.add(s)
+        near = sorted(index.related(s) - chosen)
+        rng.shuffle(near)
+        frontier.extend(near[:8])
+    return sorted(chosen)
