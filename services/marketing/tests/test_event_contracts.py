@@ -27,3 +27,14 @@ def test_payload_builders_produce_exactly_the_example_fields():
                       "kind": "static", "version": 1}
     assert set(campaign_event_payload(campaign)) == set(example_event("marketing", "CampaignCreated")["payload"])
     assert set(list_event_payload(marketing_list)) == set(example_event("marketing", "MarketingListCreated")["payload"])
+
+
+def test_sales_still_publishes_every_field_marketing_consumes():
+    """Marketing's copies of the sales events it consumes (contracts/consumes) against
+    sales' current payload schemas: a sales change that drops or retypes a field marketing
+    reads fails here."""
+    from crmkit.compatibility import expectations_of, problems, producer_schema
+
+    expectations = expectations_of("marketing")
+    assert {e.event_type for e in expectations} >= {"LeadCreated", "LeadQualified", "OpportunityWon", "ContactMerged"}
+    assert [p for e in expectations for p in problems(e, producer_schema(e.producer, e.event_type))] == []
