@@ -39,7 +39,9 @@ class RecurrenceInput(Input):
     timezone: str = Field("UTC", description="IANA zone the series keeps its wall-clock time in",
                           examples=["Europe/Paris"])
     count: Annotated[int, Field(ge=1, le=1000)] | None = None
-    until: dt.date | AwareDatetime | None = Field(None, description="Last day (inclusive) or instant")
+    # Left to right: an instant stays an instant even at midnight; a bare date is a whole day.
+    until: Annotated[AwareDatetime | dt.date, Field(union_mode="left_to_right")] | None = Field(
+        None, description="Last day (inclusive, in the series' zone) or last instant")
 
 
 class ActivityCreate(Input):

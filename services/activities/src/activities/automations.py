@@ -116,7 +116,9 @@ def on_booking_cancelled(uow, event: Envelope) -> None:
     _note_booking_customer(uow.connection, event)
     repo = ActivityRepository(uow.connection)
     key = f"booking:{p['booking_id']}"
-    activity = repo.by_origin(key) or create_once(uow, key, _booking_values(uow.connection, p), None)
+    # A concurrent BookingCreated may insert it between the two: then read what it made.
+    activity = (repo.by_origin(key) or create_once(uow, key, _booking_values(uow.connection, p), None)
+                or repo.by_origin(key))
     if activity["status"] == lifecycle.OPEN:
         cancel(uow, repo, activity, p.get("reason") or "booking cancelled")
 

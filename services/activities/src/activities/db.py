@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timezone
 
 from sqlalchemy import (Boolean, and_, Column, DateTime, Integer, MetaData, String, Table, Text, func,
-                        select, tuple_)
+                        select)
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert as pg_insert
 
 from crmkit.records import json_safe
@@ -97,10 +97,14 @@ class Labels:
     def lookup(self, refs: set[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
         if not refs:
             return {}
+        # Two arrays rather than a list of (type, id) pairs: one short plan on the primary
+        # key whatever the page size; the few pairs of other types it also returns are dropped.
         rows = self.connection.execute(
             select(known_records.c.record_type, known_records.c.record_id, known_records.c.label)
-            .where(tuple_(known_records.c.record_type, known_records.c.record_id).in_(sorted(refs))))
-        return {(row.record_type, row.record_id): row.label for row in rows}
+            .where(known_records.c.record_type.in_(sorted({t for t, _ in refs})),
+                   known_records.c.record_id.in_(sorted({i for _, i in refs}))))
+        return {(row.record_type, row.record_id): row.label for row in rows
+                if (row.record_type, row.record_id) in refs}
 
     def attach(self, records: list[dict]) -> list[dict]:
         refs = set()
