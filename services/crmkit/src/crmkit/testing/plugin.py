@@ -104,13 +104,17 @@ def run_service(fresh_vhost, make_database, sql, container_factory):
     # runs before the vhost they are connected to is deleted.
     from nameko.standalone.rpc import ServiceRpcProxy
 
+    from crmkit.config import consumer_settings_from
     from crmkit.testing.services import RunningService, service_test_config
+    from crmkit.topology import declare_service_topology
 
     proxies = []
 
     def start(service_cls, package: str, database_url: str | None = None, **config) -> RunningService:
         url = database_url or make_database(package)
         config = service_test_config(service_cls.name, fresh_vhost, url, **config)
+        # As `python -m <service> run` does: its exchange and queues exist before it publishes.
+        declare_service_topology(fresh_vhost, service_cls.name, service_cls, consumer_settings_from(config))
         container = container_factory(service_cls, config)
         container.start()
         proxy = ServiceRpcProxy(service_cls.name, {"AMQP_URI": fresh_vhost})
