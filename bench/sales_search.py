@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import random
 import statistics
 import sys
@@ -120,8 +121,22 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def run_clients(clients: int, requests: int, work) -> dict:
-    """Each client thread calls work(client_index, n) `requests` times; returns latency figures."""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / TICK  # utime + stime
+
+
+def machine_busy_seconds() -> float:
+    cpu = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    return (sum(map(int, cpu)) - int(cpu[3]) - int(cpu[4])) / TICK  # all but idle and iowait
+
+
+def run_clients(clients: int, requests: int, work, pids: dict[str, int] | None = None) -> dict:
+    """Each client thread calls work(client_index, n) `requests` times; returns latency figures
+    and the CPU milliseconds per request of each process in `pids` and of the whole machine."""
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -142,6 +157,9 @@ def run_clients(clients: int, requests: int, work) -> dict:
             latencies.extend(mine)
             errors.extend(failed)
 
+    pids = pids or {}
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    busy_before = machine_busy_seconds()
     started = time.perf_counter()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -149,9 +167,12 @@ def run_clients(clients: int, requests: int, work) -> dict:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    count = len(latencies)
+    cpu = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / count for name, pid in pids.items()}
+    cpu["machine"] = (machine_busy_seconds() - busy_before) * 1000 / count
     return {"p50": percentile(latencies, 50) * 1000, "p95": percentile(latencies, 95) * 1000,
-            "p99": percentile(latencies, 99) * 1000, "rate": len(latencies) / elapsed, "errors": len(errors),
-            "first_error": errors[0] if errors else None}
+            "p99": percentile(latencies, 99) * 1000, "rate": count / elapsed, "errors": len(errors),
+            "first_error": errors[0] if errors else None, "cpu": cpu}
 
 
 class HttpWork:
@@ -199,7 +220,7 @@ def main() -> int:
     vhost = infra.unique_name("crm-bench")
     infra.create_vhost(servers.management_url, vhost)
     amqp_uri = infra.amqp_uri_for_vhost(servers.amqp_uri, vhost)
-    env = dict(__import__("os").environ) | {
+    env = dict(os.environ) | {
         "CRM_AMQP_URI": amqp_uri,
         "CRM_DATABASE_URL_TEMPLATE": infra.database_url(servers.postgres_url, prefix + "_{service}"),
         "CRM_ADMIN_USERNAME": ADMIN[0], "CRM_ADMIN_PASSWORD": ADMIN[1],
@@ -240,19 +261,24 @@ def main() -> int:
         for work in measurements.values():  # warm-up: connections, caches, plans
             run_clients(args.clients, 10, work)
         results: dict[str, list[dict]] = {name: [] for name in measurements}
+        pids = {name: process.pid for name, process in suite.processes.items()}
         for repeat in range(args.repeats):
             for name, work in measurements.items():
-                results[name].append(run_clients(args.clients, args.requests, work))
+                results[name].append(run_clients(args.clients, args.requests, work, pids))
                 figures = results[name][-1]
+                cpu = "  ".join(f"{part} {ms:.1f}" for part, ms in figures["cpu"].items())
                 print(f"run {repeat + 1} {name:22s} p50 {figures['p50']:7.1f} ms  p95 {figures['p95']:7.1f} ms  "
-                      f"p99 {figures['p99']:7.1f} ms  {figures['rate']:7.0f} req/s  errors {figures['errors']}"
-                      + (f" ({figures['first_error']})" if figures["errors"] else ""))
+                      f"p99 {figures['p99']:7.1f} ms  {figures['rate']:7.0f} req/s  errors {figures['errors']}  "
+                      f"CPU ms/request: {cpu}" + (f" ({figures['first_error']})" if figures["errors"] else ""))
         print(f"\nmedians of {args.repeats} runs, {args.clients} concurrent clients x {args.requests} requests, "
               f"{args.contacts:,} contacts")
-        print("| query | p50 ms | p95 ms | p99 ms | req/s |\n|---|---|---|---|---|")
+        print("| query | p50 ms | p95 ms | p99 ms | req/s | CPU ms/request: gateway, sales, whole machine |\n"
+              "|---|---|---|---|---|---|")
         for name, runs in results.items():
             median = {key: statistics.median(run[key] for run in runs) for key in ("p50", "p95", "p99", "rate")}
-            print(f"| {name} | {median['p50']:.1f} | {median['p95']:.1f} | {median['p99']:.1f} | {median['rate']:.0f} |")
+            cpu = {part: statistics.median(run["cpu"][part] for run in runs) for part in runs[0]["cpu"]}
+            print(f"| {name} | {median['p50']:.1f} | {median['p95']:.1f} | {median['p99']:.1f} | {median['rate']:.0f} "
+                  f"| {cpu.get('gateway', 0):.1f}, {cpu.get('sales', 0):.1f}, {cpu['machine']:.1f} |")
     finally:
         suite.stop_all()
         for component in ("sales", processes.GATEWAY):

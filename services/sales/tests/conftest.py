@@ -1,8 +1,10 @@
 import pytest
 
+from crmkit.config import consumer_settings_from
 from crmkit.testing import infra
 from crmkit.testing.services import RunningService, service_test_config
 from crmkit.testing.sql import Sql
+from crmkit.topology import declare_service_topology
 from sales.service import SalesService
 
 
@@ -22,7 +24,10 @@ def shared_sales(crm_servers, make_database):
     infra.create_vhost(crm_servers.management_url, vhost)
     amqp_uri = infra.amqp_uri_for_vhost(crm_servers.amqp_uri, vhost)
     url = make_database("sales")
-    container = ServiceContainer(SalesService, service_test_config("sales", amqp_uri, url))
+    config = service_test_config("sales", amqp_uri, url)
+    # As `python -m sales run` does: the exchange and consumer queues exist before anything publishes.
+    declare_service_topology(amqp_uri, "sales", SalesService, consumer_settings_from(config))
+    container = ServiceContainer(SalesService, config)
     container.start()
     proxy = ServiceRpcProxy("sales", {"AMQP_URI": amqp_uri})
     sql = Sql(url)
