@@ -75,3 +75,12 @@ def test_service_settings_come_from_the_environment_into_the_nameko_config(monke
     assert config["CRM_EVENT_PREFETCH"] == 250 and config["CRM_EVENT_LINGER_MS"] == 0
     assert config["CRM_MAX_ATTEMPTS"] == 7
     assert config["DATABASE_URL"] == "postgresql+psycopg://u@db:5432/sales_x"
+
+
+def test_plain_postgresql_urls_mean_psycopg(monkeypatch):
+    from crmkit.config import database_url
+
+    monkeypatch.setenv("CRM_SALES_DATABASE_URL", "postgresql://app:p%40ss@db-rw:5432/crm_sales")
+    assert database_url("sales") == "postgresql+psycopg://app:p%40ss@db-rw:5432/crm_sales"
+    monkeypatch.setenv("CRM_DATABASE_URL_TEMPLATE", "postgres://u@h/crm_{service}")
+    assert database_url("scheduler") == "postgresql+psycopg://u@h/crm_scheduler"

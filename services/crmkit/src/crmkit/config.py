@@ -28,8 +28,17 @@ def database_url(service: str) -> str:
     setting the per-service variable."""
     specific = os.environ.get(f"CRM_{service.upper()}_DATABASE_URL")
     if specific:
-        return specific
-    return env("CRM_DATABASE_URL_TEMPLATE", DEFAULT_DATABASE_URL_TEMPLATE).format(service=service)
+        return with_psycopg(specific)
+    return with_psycopg(env("CRM_DATABASE_URL_TEMPLATE", DEFAULT_DATABASE_URL_TEMPLATE).format(service=service))
+
+
+def with_psycopg(url: str) -> str:
+    """Plain `postgresql://` / `postgres://` URLs (what CloudNativePG and most tools hand out)
+    mean psycopg 3 here, the one driver the images carry."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    return url
 
 
 def _ints(text: str) -> tuple[int, ...]:
