@@ -49,7 +49,9 @@ def _busy_tables(problem, index: Index, assignment: Assignment, free: set[int]):
 
 
 def solve_neighbourhood(index: Index, assignment: Assignment, free: list[int], time_limit: float,
-                        workers: int = 1, seed: int = 0) -> SubResult:
+                        workers: int = 1, seed: int = 0, placement_only: bool = False) -> SubResult:
+    """Solve the free sessions with everything else fixed. `placement_only` drops the soft
+    terms: the fastest way to repair a schedule that leaves sessions unplaced."""
     began = time.monotonic()
     problem = index.problem
     sessions, weights = problem.sessions, problem.weights
@@ -76,7 +78,7 @@ def solve_neighbourhood(index: Index, assignment: Assignment, free: list[int], t
         start = model.NewIntVarFromDomain(cp_model.Domain.FromValues([0] + [t for _, t, _ in options]), "")
         model.Add(start == sum(t * lit for _, t, lit in options))
         start_var[s] = start
-        if session.start_costs:
+        if session.start_costs and not placement_only:
             objective += [session.start_costs[k] * lit for k, _, lit in options if session.start_costs[k]]
         objective.append(-weights.unplaced * p)
         per_need = []
@@ -85,7 +87,7 @@ def solve_neighbourhood(index: Index, assignment: Assignment, free: list[int], t
             for r, c in zip(need.candidates, need.costs):
                 b = model.NewBoolVar("")
                 chosen[r] = b
-                if c:
+                if c and not placement_only:
                     objective.append(c * b)
             model.Add(sum(chosen.values()) == need.count * p)
             per_need.append(chosen)
@@ -125,10 +127,11 @@ def solve_neighbourhood(index: Index, assignment: Assignment, free: list[int], t
             model.Add(start_var[s] >= start_var[p_index] + sessions[p_index].duration).OnlyEnforceIf(
                 [placed[s], placed[p_index]])
 
-    objective += _course_terms(model, problem, index, assignment, free_set, lits, res_lits)
-    if weights.compactness:
+    if not placement_only:
+        objective += _course_terms(model, problem, index, assignment, free_set, lits, res_lits)
+    if weights.compactness and not placement_only:
         objective += _compactness_terms(model, problem, index, assignment, free_set, lits)
-    if weights.balance and problem.balanced:
+    if weights.balance and problem.balanced and not placement_only:
         objective += _balance_terms(model, problem, assignment, free_set, res_lits)
 
     if objective:

@@ -24,11 +24,22 @@ class Index:
             for need in session.needs:
                 for resource in need.candidates:
                     self.sessions_of_resource[resource].append(i)
+        # Sessions tied to one resource (a course's fixed teacher) compete for its time.
+        self.tied: list[set[int]] = [set() for _ in problem.sessions]
+        by_sole = defaultdict(list)
+        for i, session in enumerate(problem.sessions):
+            for need in session.needs:
+                if len(need.candidates) == need.count:
+                    for resource in need.candidates:
+                        by_sole[resource].append(i)
+        for members in by_sole.values():
+            for i in members:
+                self.tied[i].update(members)
         self.blocked = {r: sorted(spans) for r, spans in problem.blocked.items()}
 
     def related(self, i: int) -> set[int]:
-        """Sessions sharing a group, a course or an ordering with session i."""
-        out = set()
+        """Sessions sharing a group, a course, an ordering or a sole resource with session i."""
+        out = set(self.tied[i])
         for g in self.groups_of[i]:
             out.update(self.problem.groups[g])
         course = self.problem.sessions[i].course

@@ -118,6 +118,9 @@ def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
     if initial is None:
         assignment = construct(problem, index, order, assignment)
         report("construct", 0, cost(problem, assignment))
+        if any(p is None for p in assignment) and n > settings.chunk:
+            assignment = _repair(problem, index, assignment, deadline, settings, rng)
+            report("repair", 0, cost(problem, assignment))
         if n <= settings.chunk:
             sub = solve_neighbourhood(index, assignment, list(range(n)), deadline - time.monotonic(),
                                       settings.workers, settings.seed)
@@ -135,9 +138,10 @@ def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
     size, iterations = settings.neighbourhood, 0
     while not proved and current.total > bound and deadline - time.monotonic() > 0.05:
         iterations += 1
-        free = _neighbourhood(problem, index, assignment, min(size, n), rng)
+        free, repairing = _neighbourhood(problem, index, assignment, min(size, n), rng)
         limit = min(settings.step_seconds, deadline - time.monotonic())
-        sub = solve_neighbourhood(index, assignment, free, limit, settings.workers, rng.randrange(1 << 30))
+        sub = solve_neighbourhood(index, assignment, free, limit, settings.workers, rng.randrange(1 << 30),
+                                  placement_only=repairing)
         if sub.placements:
             trial = list(assignment)
             for s, placement in sub.placements.items():
@@ -150,7 +154,9 @@ def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
             if len(free) == n and sub.status == "optimal":
                 proved, bound = True, current.total
         # Grow neighbourhoods CP-SAT closes easily, shrink the ones it cannot finish.
-        if sub.status == "optimal" and sub.seconds < limit * 0.3:
+        if repairing:
+            pass
+        elif sub.status == "optimal" and sub.seconds < limit * 0.3:
             size = min(int(size * 1.1) + 1, settings.neighbourhood * 4, n)
         elif sub.status in ("feasible", "unknown"):
             size = max(6, int(size * 0.9))
@@ -166,28 +172,61 @@ def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
     return Result(assignment, status, current, bound, iterations, time.monotonic() - began, history)
 
 
+REPAIR_ALL_UP_TO = 500  # sessions: below this a repair frees the whole problem
+REPAIR_NEIGHBOURHOOD = 200
+
+
+def _repair(problem: Problem, index: Index, assignment: Assignment, deadline: float, settings: Settings,
+            rng: random.Random) -> Assignment:
+    """Place what the greedy pass could not: CP-SAT on a large neighbourhood (the whole
+    problem when it is small enough) with only placement in the objective, which it solves
+    far faster than the full objective; the improvement phase then recovers the soft cost."""
+    n = len(problem.sessions)
+    if n <= REPAIR_ALL_UP_TO:
+        free = list(range(n))
+    else:
+        free, _ = _neighbourhood(problem, index, assignment, REPAIR_NEIGHBOURHOOD, rng, repair_only=True)
+    limit = max(0.1, (deadline - time.monotonic()) * 0.5)
+    sub = solve_neighbourhood(index, assignment, free, limit, settings.workers, settings.seed, placement_only=True)
+    if not sub.placements:
+        return assignment
+    trial = list(assignment)
+    for s, placement in sub.placements.items():
+        trial[s] = placement
+    return trial if cost(problem, trial).total <= cost(problem, assignment).total else assignment
+
+
 def _neighbourhood(problem: Problem, index: Index, assignment: Assignment, size: int,
-                   rng: random.Random) -> list[int]:
+                   rng: random.Random, repair_only: bool = False) -> tuple[list[int], bool]:
+    """(sessions to free, whether this is a repair of unplaced sessions)."""
     n = len(problem.sessions)
     unplaced = [i for i, p in enumerate(assignment) if p is None]
     chosen: set[int] = set()
     kind = rng.random()
-    if unplaced and (kind < 0.6 or len(unplaced) == n):
-        seeds = rng.sample(unplaced, min(3, len(unplaced)))
-        chosen.update(seeds)
-        rivals = set()
-        for s in seeds:
-            rivals |= index.related(s)
-            window = problem.sessions[s].starts
-            if window:
-                lo, hi = window[0], window[-1] + problem.sessions[s].duration
-                for need in problem.sessions[s].needs:
-                    for r in need.candidates:
-                        rivals.update(i for i in index.sessions_of_resource[r]
-                                      if assignment[i] is not None and r in assignment[i].resources
-                                      and lo <= assignment[i].start < hi)
-        rivals -= chosen
-        chosen.update(rng.sample(sorted(rivals), min(len(rivals), size - len(chosen))))
+    repairing = bool(unplaced) and (kind < 0.6 or len(unplaced) == n or repair_only)
+    if repairing and repair_only:
+        seeds = unplaced
+        chosen.update(seeds[:size // 2])
+        for seed in seeds:
+            chosen.update(sorted(index.related(seed))[:8])
+            if len(chosen) >= size:
+                break
+    elif repairing:
+        # Repair: an unplaced session with its direct rivals first (groups, course, its sole
+        # resources), then sessions holding its candidate resources inside its window.
+        seed = rng.choice(unplaced)
+        chosen.add(seed)
+        direct = sorted(index.related(seed) - chosen)
+        rng.shuffle(direct)
+        chosen.update(direct[:max(0, size * 2 // 3)])
+        window = problem.sessions[seed].starts
+        if window and len(chosen) < size:
+            lo, hi = window[0], window[-1] + problem.sessions[seed].duration
+            holders = sorted({i for need in problem.sessions[seed].needs for r in need.candidates
+                              for i in index.sessions_of_resource[r]
+                              if assignment[i] is not None and r in assignment[i].resources
+                              and lo <= assignment[i].start < hi} - chosen)
+            chosen.update(rng.sample(holders, min(len(holders), size - len(chosen))))
     elif kind < 0.45 and problem.groups:
         # One group's sessions on two days, with what else runs in those days' times: lets
         # CP-SAT pack a group's sessions next to each other (compactness) and across days.
@@ -222,4 +261,4 @@ def _neighbourhood(problem: Problem, index: Index, assignment: Assignment, size:
         near = sorted(index.related(s) - chosen)
         rng.shuffle(near)
         frontier.extend(near[:8])
-    return sorted(chosen)
+    return sorted(chosen), repairing
