@@ -30,6 +30,9 @@ class Resource:
     delete_blocker: Callable[[Repository, dict], str | None] = lambda repo, record: None
     # cleans loaded input (e.g. lower-cases emails) before rules and storage
     normalise: Callable[[dict], dict] = lambda values: values
+    # False for records no other service cares about: no <X>Created/Updated/Deleted events
+    # (publishing them would promise downstream systems a contract nobody maintains).
+    publish_events: bool = True
 
 
 @functools.cache
@@ -50,6 +53,10 @@ class ResourceFlows:
             raise NotFound(f"No {self.resource.label} with id {record_id}")
         return record
 
+    def _publish(self, uow, change: str, payload: dict) -> None:
+        if self.resource.publish_events:
+            uow.add_event(f"{self.resource.event_prefix}{change}", payload)
+
     def _raise_for(self, errors: list[dict]) -> None:
         if errors:
             raise ValidationFailed(f"Invalid {self.resource.label}", errors)
@@ -60,7 +67,7 @@ class ResourceFlows:
             repo = self.resource.repository(uow.connection)
             self._raise_for(self.resource.check(repo, values))
             record = json_safe(repo.add(values, owner_id))
-            uow.add_event(f"{self.resource.event_prefix}Created", self.resource.event_payload(record))
+            self._publish(uow, "Created", self.resource.event_payload(record))
             return record
 
     def get(self, record_id: str) -> dict:
@@ -81,8 +88,7 @@ class ResourceFlows:
                 return json_safe(current)
             self._raise_for(self.resource.check(repo, current | diff))
             record = json_safe(repo.change(current, diff))
-            uow.add_event(f"{self.resource.event_prefix}Updated",
-                          self.resource.event_payload(record) | {"changed": sorted(diff)})
+            self._publish(uow, "Updated", self.resource.event_payload(record) | {"changed": sorted(diff)})
             return record
 
     def delete(self, record_id: str) -> None:
@@ -93,8 +99,7 @@ class ResourceFlows:
             if blocker:
                 raise Conflict(blocker)
             repo.remove(current["id"])
-            uow.add_event(f"{self.resource.event_prefix}Deleted",
-                          {f"{self.resource.label}_id": current["id"]})
+            self._publish(uow, "Deleted", {f"{self.resource.label}_id": current["id"]})
 
     def list(self, filters: dict | None, q: str | None, sort: str | None, limit: int | None,
              cursor: str | None) -> dict:

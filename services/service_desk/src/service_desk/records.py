@@ -2,7 +2,7 @@
 about (contracts, SLA policies, queues, routing rules, knowledge articles)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+import dataclasses
 from datetime import datetime, timezone
 
 from crmkit.database import DatabaseAccess
@@ -11,45 +11,14 @@ from crmkit.records import valid_id
 from crmkit.repository import Repository
 from crmkit.resources import Resource, ResourceFlows
 
-RECORD_EVENTS = ("Created", "Updated", "Deleted")
-
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class _UnitOfWorkWithoutRecordEvents:
-    def __init__(self, uow, prefix: str):
-        self._uow = uow
-        self._dropped = {prefix + suffix for suffix in RECORD_EVENTS}
-        self.connection = uow.connection
-
-    def add_event(self, event_type: str, payload: dict, version: int = 1):
-        if event_type not in self._dropped:
-            return self._uow.add_event(event_type, payload, version)
-        return None
-
-
-class _WithoutRecordEvents:
-    """A DatabaseAccess whose units of work drop the resource's own <X>Created/Updated/Deleted:
-    EVENTS.md gives these records no events, and publishing them would promise downstream
-    systems a contract nobody maintains. Any other event still goes to the outbox."""
-
-    def __init__(self, db: DatabaseAccess, prefix: str):
-        self._db = db
-        self._prefix = prefix
-
-    @contextmanager
-    def unit_of_work(self, correlation_id: str | None = None):
-        with self._db.unit_of_work(correlation_id) as uow:
-            yield _UnitOfWorkWithoutRecordEvents(uow, self._prefix)
-
-    def reading(self):
-        return self._db.reading()
-
-
 def record_flows(db: DatabaseAccess, resource: Resource) -> ResourceFlows:
-    return ResourceFlows(_WithoutRecordEvents(db, resource.event_prefix), resource)
+    """EVENTS.md gives these records no events: their Created/Updated/Deleted stay unpublished."""
+    return ResourceFlows(db, dataclasses.replace(resource, publish_events=False))
 
 
 def editable_only_while(statuses: set[str], always_editable: set[str], label: str):
