@@ -37,6 +37,7 @@ ORDER = {"id": "o", "lines": [LINE]}
 INVOICE = {"id": "i"}
 BUILT = {
     "LeadCreated": events.lead_created(LEAD),
+    "LeadUpdated": events.lead_created(LEAD) | {"changed": ["phone"]},  # as ResourceFlows.update adds it
     "LeadQualified": events.lead_qualified(LEAD),
     "LeadDisqualified": events.lead_disqualified(LEAD),
     "OpportunityWon": events.opportunity_closed(OPPORTUNITY),

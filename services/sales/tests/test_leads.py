@@ -135,3 +135,19 @@ def test_a_converted_campaign_response_becomes_one_lead_with_its_campaign(shared
     [created] = [e for e in outbox(shared_sales, "LeadCreated") if e["payload"]["lead_id"] == lead["id"]]
     assert created["payload"]["campaign_response_id"] == response["response_id"]
     assert created["payload"]["campaign_id"] == response["campaign_id"]
+
+
+def test_lead_changes_are_announced_and_catalogue_changes_are_not(shared_sales):
+    rpc = shared_sales.rpc
+    lead = new_lead(rpc)
+    rpc.update_lead(lead["id"], {"phone": "+1 425 555 0199"})
+    rpc.delete_lead(lead["id"])
+    [updated] = [e for e in outbox(shared_sales, "LeadUpdated") if e["payload"]["lead_id"] == lead["id"]]
+    assert updated["payload"]["changed"] == ["phone"]
+    assert EVENT_PAYLOADS["LeadUpdated"]().validate(updated["payload"]) == {}
+    assert [e["payload"] for e in outbox(shared_sales, "LeadDeleted")] == [{"lead_id": lead["id"]}]
+    before = len(outbox(shared_sales))
+    product = rpc.create_product({"name": "Widget", "product_number": unique("W")})
+    rpc.update_product(product["id"], {"status": "retired"})
+    rpc.create_competitor({"name": "Rival"})
+    assert len(outbox(shared_sales)) == before  # nobody consumes these: no events, no contract

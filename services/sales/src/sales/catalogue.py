@@ -10,11 +10,11 @@ from sqlalchemy import select
 from crmkit.database import DatabaseAccess
 from crmkit.errors import NotFound
 from crmkit.records import json_safe, load
-from crmkit.resources import Resource
+from crmkit.resources import Resource, ResourceFlows
 from sales.db import (OpportunityRepository, PriceListItemRepository, PriceListRepository, ProductRepository,
                       QuoteRepository, price_list_items, quote_lines, show_amounts)
 from sales.domain.pricing import Tier, tier_errors
-from sales.flows import get_or_404, load_input, missing_reference, raise_for, resource_flows
+from sales.flows import get_or_404, load_input, missing_reference, raise_for
 from sales.schemas import PriceListInput, PriceListItemInput, ProductInput
 
 
@@ -40,7 +40,8 @@ def product_delete_blocker(repo: ProductRepository, product: dict) -> str | None
 
 
 PRODUCTS = Resource(label="product", event_prefix="Product", schema=ProductInput, repository=ProductRepository,
-                    event_payload=dict, check=check_product, delete_blocker=product_delete_blocker)
+                    event_payload=dict, check=check_product, delete_blocker=product_delete_blocker,
+                    publish_events=False)
 
 
 def check_price_list(repo: PriceListRepository, price_list: dict) -> list[dict]:
@@ -64,15 +65,15 @@ def price_list_delete_blocker(repo: PriceListRepository, price_list: dict) -> st
 
 PRICE_LISTS = Resource(label="price list", event_prefix="PriceList", schema=PriceListInput,
                        repository=PriceListRepository, event_payload=dict, check=check_price_list,
-                       delete_blocker=price_list_delete_blocker)
+                       delete_blocker=price_list_delete_blocker, publish_events=False)
 
 
 def product_flows(db: DatabaseAccess):
-    return resource_flows(db, PRODUCTS, published=())
+    return ResourceFlows(db, PRODUCTS)
 
 
 def price_list_flows(db: DatabaseAccess):
-    return resource_flows(db, PRICE_LISTS, published=())
+    return ResourceFlows(db, PRICE_LISTS)
 
 
 # --- price list items ----------------------------------------------------------------------

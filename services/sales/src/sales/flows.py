@@ -1,11 +1,9 @@
-"""What the sales flows share: resource flows that publish only the events of the contract,
-loading a record or answering 404, refusing likely duplicates, and running a state-machine
-action inside one unit of work."""
+"""What the sales flows share: loading a record or answering 404, refusing likely duplicates,
+and running a state-machine action inside one unit of work."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import replace
-from typing import Callable, Iterator
+from typing import Callable
 
 from crmkit.database import DatabaseAccess
 from crmkit.errors import Conflict, NotFound, ValidationFailed
@@ -14,40 +12,6 @@ from crmkit.repository import Repository
 from crmkit.resources import Resource, ResourceFlows
 from sales.domain.duplicates import duplicate_errors, matching_keys
 from sales.domain.lifecycle import StateMachine
-
-
-class _ContractEventsOnly:
-    """A unit of work that drops the events outside `published`: ResourceFlows announces every
-    create/update/delete, but only the events of EVENTS.md are a contract downstream systems
-    may rely on (a CompetitorUpdated nobody documented would become one the day it ships)."""
-
-    def __init__(self, uow, published: frozenset[str]):
-        self._uow, self._published = uow, published
-        self.connection = uow.connection
-
-    def add_event(self, event_type: str, payload: dict, version: int = 1):
-        if event_type in self._published:
-            return self._uow.add_event(event_type, payload, version)
-        return None
-
-
-class _PublishingOnly:
-    def __init__(self, db: DatabaseAccess, published: frozenset[str]):
-        self._db, self._published = db, published
-
-    @contextmanager
-    def unit_of_work(self, correlation_id: str | None = None) -> Iterator[_ContractEventsOnly]:
-        with self._db.unit_of_work(correlation_id) as uow:
-            yield _ContractEventsOnly(uow, self._published)
-
-    def reading(self):
-        return self._db.reading()
-
-
-def resource_flows(db: DatabaseAccess, resource: Resource, published: tuple[str, ...] | None = None,
-                   ) -> ResourceFlows:
-    """ResourceFlows over `db`; with `published`, only those of its events are written."""
-    return ResourceFlows(db if published is None else _PublishingOnly(db, frozenset(published)), resource)
 
 
 def get_or_404(repo: Repository, record_id, label: str, for_update: bool = False) -> dict:
@@ -103,7 +67,7 @@ def refuse_duplicates(conflict_label: str, matches: list[tuple[str, str, str]]) 
 
 
 def create_refusing_duplicates(db: DatabaseAccess, resource: Resource, rule: DuplicateRule, data,
-                               owner_id: str | None, published: tuple[str, ...] | None = None) -> dict:
+                               owner_id: str | None) -> dict:
     """Create through ResourceFlows; unless `allow_duplicate` is true, a record sharing a
     normalised email, phone (or account name) with an existing one is refused with 409 naming
     the matching ids. The check runs in the creating transaction, after the field rules."""
@@ -119,7 +83,7 @@ def create_refusing_duplicates(db: DatabaseAccess, resource: Resource, rule: Dup
             return errors
 
         resource = replace(resource, check=check)
-    return resource_flows(db, resource, published).create(data, owner_id)
+    return ResourceFlows(db, resource).create(data, owner_id)
 
 
 # --- state-machine actions -----------------------------------------------------------------

@@ -8,18 +8,15 @@ from datetime import datetime, timezone
 from crmkit.database import DatabaseAccess
 from crmkit.errors import Conflict, ValidationFailed
 from crmkit.records import json_safe
-from crmkit.resources import Resource
+from crmkit.resources import Resource, ResourceFlows
 from sales.customers import ACCOUNT_DUPLICATES, CONTACT_DUPLICATES, LEAD_DUPLICATES
 from sales.db import AccountRepository, ContactRepository, LeadRepository, OpportunityRepository
 from sales.domain import events
 from sales.domain.customers import account_event_payload, contact_event_payload, normalise
 from sales.domain.lifecycle import LEAD
 from sales.flows import (act, create_refusing_duplicates, find_duplicates, get_or_404, load_input,
-                         missing_reference, raise_for, refuse_duplicates, resource_flows)
+                         missing_reference, raise_for, refuse_duplicates)
 from sales.schemas import LeadInput, QualifyInput, ReasonInput
-
-PUBLISHED = ("LeadCreated",)
-
 
 def check_lead(repo: LeadRepository, lead: dict) -> list[dict]:
     if lead.get("id"):
@@ -41,11 +38,11 @@ LEADS = Resource(label="lead", event_prefix="Lead", schema=LeadInput, repository
 
 
 def flows(db: DatabaseAccess):
-    return resource_flows(db, LEADS, PUBLISHED)
+    return ResourceFlows(db, LEADS)
 
 
 def create(db: DatabaseAccess, data, owner_id: str | None) -> dict:
-    return create_refusing_duplicates(db, LEADS, LEAD_DUPLICATES, data, owner_id, PUBLISHED)
+    return create_refusing_duplicates(db, LEADS, LEAD_DUPLICATES, data, owner_id)
 
 
 def mark_contacted(db: DatabaseAccess, lead_id: str) -> dict:

@@ -9,14 +9,13 @@ from sqlalchemy.dialects.postgresql import insert
 from crmkit.database import DatabaseAccess
 from crmkit.errors import Conflict, NotFound
 from crmkit.records import json_safe
-from crmkit.resources import Resource
+from crmkit.resources import Resource, ResourceFlows
 from sales.db import (AccountRepository, CompetitorRepository, ContactRepository, LeadRepository,
                       OpportunityRepository, PriceListRepository, QuoteRepository, competitors,
                       opportunity_competitors)
 from sales.domain import events
 from sales.domain.lifecycle import OPPORTUNITY
-from sales.flows import (act, get_or_404, load_input, missing_reference, missing_references, raise_for,
-                         resource_flows)
+from sales.flows import (act, get_or_404, load_input, missing_reference, missing_references, raise_for)
 from sales.schemas import CompetitorInput, CompetitorLinkInput, LoseInput, OpportunityInput, WinInput
 
 
@@ -40,7 +39,8 @@ def opportunity_delete_blocker(repo: OpportunityRepository, opportunity: dict) -
 
 OPPORTUNITIES = Resource(label="opportunity", event_prefix="Opportunity", schema=OpportunityInput,
                          repository=OpportunityRepository, event_payload=dict,
-                         check=check_opportunity, delete_blocker=opportunity_delete_blocker)
+                         check=check_opportunity, delete_blocker=opportunity_delete_blocker,
+                         publish_events=False)
 
 
 def competitor_delete_blocker(repo: CompetitorRepository, competitor: dict) -> str | None:
@@ -51,15 +51,15 @@ def competitor_delete_blocker(repo: CompetitorRepository, competitor: dict) -> s
 
 COMPETITORS = Resource(label="competitor", event_prefix="Competitor", schema=CompetitorInput,
                        repository=CompetitorRepository, event_payload=dict,
-                       delete_blocker=competitor_delete_blocker)
+                       delete_blocker=competitor_delete_blocker, publish_events=False)
 
 
 def opportunity_flows(db: DatabaseAccess):
-    return resource_flows(db, OPPORTUNITIES, published=())
+    return ResourceFlows(db, OPPORTUNITIES)
 
 
 def competitor_flows(db: DatabaseAccess):
-    return resource_flows(db, COMPETITORS, published=())
+    return ResourceFlows(db, COMPETITORS)
 
 
 def _today() -> date:

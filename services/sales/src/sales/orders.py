@@ -8,11 +8,11 @@ from marshmallow import Schema
 
 from crmkit.database import DatabaseAccess
 from crmkit.records import json_safe
-from crmkit.resources import Resource
+from crmkit.resources import Resource, ResourceFlows
 from sales.db import InvoiceRepository, OrderRepository, next_number
 from sales.domain import events
 from sales.domain.lifecycle import INVOICE, ORDER, order_status_after_invoice_cancelled
-from sales.flows import act, get_or_404, load_input, raise_for, resource_flows
+from sales.flows import act, get_or_404, load_input, raise_for
 from sales.schemas import InvoiceOrderInput, PayInput
 
 PAYMENT_TERMS = timedelta(days=30)
@@ -21,17 +21,17 @@ INVOICE_NUMBER_FORMAT = "INV-{:06d}"
 # Orders and invoices are made by actions, never created or edited field by field: their
 # resources serve reads only.
 ORDERS = Resource(label="order", event_prefix="Order", schema=Schema, repository=OrderRepository,
-                  event_payload=dict)
+                  event_payload=dict, publish_events=False)
 INVOICES = Resource(label="invoice", event_prefix="Invoice", schema=Schema, repository=InvoiceRepository,
-                    event_payload=dict)
+                    event_payload=dict, publish_events=False)
 
 
 def order_reads(db: DatabaseAccess):
-    return resource_flows(db, ORDERS, published=())
+    return ResourceFlows(db, ORDERS)
 
 
 def invoice_reads(db: DatabaseAccess):
-    return resource_flows(db, INVOICES, published=())
+    return ResourceFlows(db, INVOICES)
 
 
 def _now() -> datetime:

@@ -12,14 +12,14 @@ from sqlalchemy import delete, func, insert, select, update
 from crmkit.database import DatabaseAccess
 from crmkit.errors import Conflict, NotFound
 from crmkit.records import json_safe, load
-from crmkit.resources import Resource
+from crmkit.resources import Resource, ResourceFlows
 from sales.catalogue import tiers_of
 from sales.db import (AccountRepository, ContactRepository, OpportunityRepository, OrderRepository,
                       PriceListItemRepository, PriceListRepository, ProductRepository, QuoteRepository,
                       quote_lines, quotes)
 from sales.domain import events, pricing
 from sales.domain.lifecycle import QUOTE
-from sales.flows import act, get_or_404, load_input, missing_references, raise_for, resource_flows
+from sales.flows import act, get_or_404, load_input, missing_references, raise_for
 from sales.schemas import OptionalReasonInput, QuoteInput, QuoteLineInput
 
 # What an order keeps of each quote line: enough to deliver and invoice it without the quote.
@@ -49,11 +49,12 @@ def quote_delete_blocker(repo: QuoteRepository, quote: dict) -> str | None:
 
 
 QUOTES = Resource(label="quote", event_prefix="Quote", schema=QuoteInput, repository=QuoteRepository,
-                  event_payload=dict, check=check_quote, delete_blocker=quote_delete_blocker)
+                  event_payload=dict, check=check_quote, delete_blocker=quote_delete_blocker,
+                  publish_events=False)
 
 
 def quote_flows(db: DatabaseAccess):
-    return resource_flows(db, QUOTES, published=())
+    return ResourceFlows(db, QUOTES)
 
 
 # --- lines -------------------------------------------------------------------------------

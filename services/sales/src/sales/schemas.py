@@ -277,6 +277,14 @@ class LeadCreatedPayload(Schema):
     owner_id = _uuid()
 
 
+class LeadUpdatedPayload(LeadCreatedPayload):
+    changed = fields.List(fields.String(), required=True)
+
+
+class LeadDeletedPayload(Schema):
+    lead_id = _uuid(True)
+
+
 class LeadQualifiedPayload(Schema):
     lead_id = _uuid(True)
     account_id = _uuid()
@@ -380,6 +388,8 @@ EVENT_PAYLOADS = {
     "ContactUpdated": ContactUpdatedPayload,
     "ContactDeleted": ContactDeletedPayload,
     "LeadCreated": LeadCreatedPayload,
+    "LeadUpdated": LeadUpdatedPayload,
+    "LeadDeleted": LeadDeletedPayload,
     "LeadQualified": LeadQualifiedPayload,
     "LeadDisqualified": LeadDisqualifiedPayload,
     "OpportunityWon": OpportunityClosedPayload,

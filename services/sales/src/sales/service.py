@@ -5,10 +5,11 @@ from nameko.rpc import rpc
 
 from crmkit.consumer import handles
 from crmkit.errors import EXPECTED
+from crmkit.resources import ResourceFlows
 from crmkit.service_base import CrmService
 from sales import catalogue, customers, documents, leads, merges, opportunities, orders, overview, quotes
 from sales.customers import ACCOUNT_DUPLICATES, CONTACT_DUPLICATES
-from sales.flows import create_refusing_duplicates, resource_flows
+from sales.flows import create_refusing_duplicates
 
 command = rpc(expected_exceptions=EXPECTED)
 
@@ -24,19 +25,19 @@ class SalesService(CrmService):
 
     @command
     def get_account(self, account_id):
-        return resource_flows(self.db, customers.ACCOUNTS).get(account_id)
+        return ResourceFlows(self.db, customers.ACCOUNTS).get(account_id)
 
     @command
     def list_accounts(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return resource_flows(self.db, customers.ACCOUNTS).list(filters, q, sort, limit, cursor)
+        return ResourceFlows(self.db, customers.ACCOUNTS).list(filters, q, sort, limit, cursor)
 
     @command
     def update_account(self, account_id, changes, expected_version=None):
-        return resource_flows(self.db, customers.ACCOUNTS).update(account_id, changes, expected_version)
+        return ResourceFlows(self.db, customers.ACCOUNTS).update(account_id, changes, expected_version)
 
     @command
     def delete_account(self, account_id):
-        resource_flows(self.db, customers.ACCOUNTS).delete(account_id)
+        ResourceFlows(self.db, customers.ACCOUNTS).delete(account_id)
 
     @command
     def merge_accounts(self, account_id, data, merged_by=None):
@@ -48,19 +49,19 @@ class SalesService(CrmService):
 
     @command
     def get_contact(self, contact_id):
-        return resource_flows(self.db, customers.CONTACTS).get(contact_id)
+        return ResourceFlows(self.db, customers.CONTACTS).get(contact_id)
 
     @command
     def list_contacts(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return resource_flows(self.db, customers.CONTACTS).list(filters, q, sort, limit, cursor)
+        return ResourceFlows(self.db, customers.CONTACTS).list(filters, q, sort, limit, cursor)
 
     @command
     def update_contact(self, contact_id, changes, expected_version=None):
-        return resource_flows(self.db, customers.CONTACTS).update(contact_id, changes, expected_version)
+        return ResourceFlows(self.db, customers.CONTACTS).update(contact_id, changes, expected_version)
 
     @command
     def delete_contact(self, contact_id):
-        resource_flows(self.db, customers.CONTACTS).delete(contact_id)
+        ResourceFlows(self.db, customers.CONTACTS).delete(contact_id)
 
     @command
     def merge_contacts(self, contact_id, data, merged_by=None):
