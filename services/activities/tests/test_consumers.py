@@ -1,6 +1,7 @@
 """Consumers of other services' events, fed the producers' own example messages. Each is
 delivered twice (the same event again) and, where a producer could say it twice, as a second
 event telling the same fact: nothing is created or closed twice."""
+import copy
 import uuid
 
 from icalendar import Calendar
@@ -176,3 +177,16 @@ def test_account_merged_re_points_activities_and_moves_the_accounts_records(acti
     overview = activities.rpc.customer_overview(survivor)
     assert overview["counts_by_type"] == {"phone_call": 1, "task": 1}
     assert activities.rpc.customer_overview(loser)["account_id"] == survivor
+
+
+def test_a_large_distribution_is_inserted_in_chunks_exactly_once(activities):
+    recipients = [{"type": "contact", "id": str(uuid.uuid4()), "owner_id": OWNER} for _ in range(1203)]
+    distributed = event("marketing", "CampaignActivityDistributed", campaign_activity_id=str(uuid.uuid4()),
+                        recipients=recipients)
+    deliver(activities, distributed, distributed)
+    repeated = copy.deepcopy(distributed) | {"event_id": str(uuid.uuid4())}
+    repeated["payload"]["recipients"] = recipients[-5:] + [{"type": "lead", "id": str(uuid.uuid4()), "owner_id": OWNER}]
+    deliver(activities, repeated)
+    assert count(activities, "type = 'campaign_activity'") == 1204
+    assert len(outbox(activities, "ActivityCreated")) == 1204
+    assert count(activities, "parties @> CAST(:p AS jsonb)", p=f'[{{"id": "{recipients[600]["id"]}"}}]') == 1

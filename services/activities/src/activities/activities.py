@@ -43,8 +43,9 @@ def cancelled_event_payload(activity: dict) -> dict:
             "reason": activity.get("status_reason")}
 
 
-def _ids_as_text(values: dict) -> dict:
-    """Nested UUIDs (regarding, parties) travel and are stored as strings."""
+def normalise(values: dict) -> dict:
+    """Nested UUIDs (regarding, parties) travel and are stored as strings; blanks around a
+    subject never mean anything."""
     if values.get("regarding"):
         values["regarding"] = {**values["regarding"], "id": str(values["regarding"]["id"])}
     if values.get("parties"):
@@ -88,7 +89,7 @@ def check_activity(repo: ActivityRepository, activity: dict) -> list[dict]:
 
 ACTIVITIES = Resource(
     label="activity", event_prefix="Activity", schema=ActivityInput, repository=ActivityRepository,
-    event_payload=activity_event_payload, check=check_activity, normalise=_ids_as_text,
+    event_payload=activity_event_payload, check=check_activity, normalise=normalise,
 )
 
 

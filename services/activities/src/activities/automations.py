@@ -38,19 +38,29 @@ def create_once(uow, origin_key: str, values: dict, owner_id: str | None) -> dic
 
 
 def on_campaign_activity_distributed(uow, event: Envelope) -> int:
-    """One campaign activity per recipient, regarding the campaign, owned by the recipient's owner."""
+    """One campaign activity per recipient, regarding the campaign, owned by the recipient's
+    owner. Thousands of recipients arrive at once: merges are looked up and activities
+    inserted in a few statements, not a few per recipient."""
     payload = event.payload
-    created = 0
-    for recipient in payload.get("recipients") or []:
+    recipients = payload.get("recipients") or []
+    connection = uow.connection
+    moved = read_model.survivors(connection, {("campaign", payload["campaign_id"])}
+                                 | {(r["type"], str(r["id"])) for r in recipients})
+    campaign = {"type": "campaign", "id": moved.get(("campaign", payload["campaign_id"]), payload["campaign_id"])}
+    common = {"type": kinds.CAMPAIGN_ACTIVITY, "subject": payload["subject"][:200],
+              "channel": payload.get("channel") if payload.get("channel") in kinds.CHANNELS else "other",
+              "regarding": campaign, "scheduled_start": parse_moment(payload.get("scheduled_start")),
+              "source": {"campaign_activity_id": payload["campaign_activity_id"]}}
+    items = []
+    for recipient in recipients:
         key = f"campaign_activity:{payload['campaign_activity_id']}:{recipient['type']}:{recipient['id']}"
-        values = {"type": kinds.CAMPAIGN_ACTIVITY, "subject": payload["subject"][:200],
-                  "channel": payload.get("channel") if payload.get("channel") in kinds.CHANNELS else "other",
-                  "regarding": _ref(uow.connection, "campaign", payload["campaign_id"]),
-                  "parties": [_party(uow.connection, "to", recipient["type"], recipient["id"])],
-                  "scheduled_start": parse_moment(payload.get("scheduled_start")),
-                  "source": {"campaign_activity_id": payload["campaign_activity_id"]}}
-        created += create_once(uow, key, values, recipient.get("owner_id")) is not None
-    return created
+        party_id = moved.get((recipient["type"], str(recipient["id"])), str(recipient["id"]))
+        items.append((common | {"parties": [{"role": "to", "type": recipient["type"], "id": party_id}]},
+                      recipient.get("owner_id"), key))
+    created = ActivityRepository(connection).add_many(items)
+    for record in json_safe(created):
+        uow.add_event("ActivityCreated", activity_event_payload(record))
+    return len(created)
 
 
 def on_lead_qualified(uow, event: Envelope) -> None:

@@ -79,6 +79,10 @@ known_records = Table(
 DUE = func.coalesce(activities.c.due_at, activities.c.scheduled_end, activities.c.scheduled_start)
 
 
+# Rows per multi-row INSERT: 27 columns each stays well under PostgreSQL's 65,535 parameters.
+ROWS_PER_INSERT = 500
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -148,21 +152,32 @@ class ActivityRepository(Repository):
         record["parties"] = [dict(p) for p in row["parties"] or []]
         return record
 
-    def add(self, values: dict, owner_id: str | None, origin_key: str | None = None) -> dict | None:
-        """Insert a new open activity; None if one with the same origin_key exists."""
-        now = _now()
+    def _new_row(self, values: dict, owner_id: str | None, origin_key: str | None, now: datetime) -> dict:
         values = kinds.defaults(values) | values
         owner_id = values.pop("owner_id", None) or owner_id
         blank = {name: None for name in self.table.c.keys()}
-        row = blank | {"parties": [], "exceptions": [], "status": "open"} | self.to_row(values) | {
+        return blank | {"parties": [], "exceptions": [], "status": "open"} | self.to_row(values) | {
             "id": str(uuid.uuid4()), "owner_id": owner_id, "origin_key": origin_key,
             "created_at": now, "updated_at": now, "version": 1}
-        inserted = self.connection.execute(
-            pg_insert(self.table).values(row).on_conflict_do_nothing(index_elements=["origin_key"])
-            .returning(self.table.c.id)).first()
-        if inserted is None:
-            return None
-        return Labels(self.connection).attach([self.to_record(row)])[0]
+
+    def add_many(self, items: list[tuple[dict, str | None, str | None]]) -> list[dict]:
+        """Insert new open activities from (values, owner_id, origin_key) in multi-row
+        statements; one whose origin_key exists already is skipped. Returns those created,
+        without labels."""
+        now, created = _now(), []
+        rows = [self._new_row(values, owner_id, origin_key, now) for values, owner_id, origin_key in items]
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[start:start + ROWS_PER_INSERT]
+            inserted = {row.id for row in self.connection.execute(
+                pg_insert(self.table).values(chunk).on_conflict_do_nothing(index_elements=["origin_key"])
+                .returning(self.table.c.id))}
+            created += [self.to_record(row) for row in chunk if row["id"] in inserted]
+        return created
+
+    def add(self, values: dict, owner_id: str | None, origin_key: str | None = None) -> dict | None:
+        """Insert a new open activity; None if one with the same origin_key exists."""
+        created = self.add_many([(values, owner_id, origin_key)])
+        return Labels(self.connection).attach(created)[0] if created else None
 
     def get(self, record_id: str, for_update: bool = False) -> dict | None:
         record = super().get(record_id, for_update)

@@ -76,6 +76,19 @@ def surviving(connection, record_type: str, record_id: str | None) -> str | None
     return current
 
 
+def survivors(connection, refs: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """`surviving` for many records in one query: {(type, id): surviving id} of those merged away."""
+    if not refs:
+        return {}
+    rows = connection.execute(select(known_records.c.record_type, known_records.c.record_id,
+                                     known_records.c.merged_into).where(
+        known_records.c.record_type.in_(sorted({t for t, _ in refs})),
+        known_records.c.record_id.in_(sorted({i for _, i in refs})),
+        known_records.c.merged_into.isnot(None)))
+    return {(row.record_type, row.record_id): surviving(connection, row.record_type, row.merged_into)
+            for row in rows if (row.record_type, row.record_id) in refs}
+
+
 def known(connection, record_type: str, record_id: str | None) -> dict | None:
     if not record_id:
         return None
