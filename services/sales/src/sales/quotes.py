@@ -22,6 +22,8 @@ from sales.domain.lifecycle import QUOTE
 from sales.flows import act, get_or_404, load_input, missing_references, raise_for
 from sales.schemas import OptionalReasonInput, QuoteInput, QuoteLineInput
 
+# The columns of a quote line that are its pricing.LinePrice.
+PRICE_FIELDS = ("unit_price", "quantity", "amount", "tier_percent", "tier_discount", "manual_discount", "net_amount")
 # What an order keeps of each quote line: enough to deliver and invoice it without the quote.
 ORDER_LINE_FIELDS = ("id", "product_id", "product_name", "unit", "is_service", "scheduling_service_id",
                      "quantity", "unit_price", "amount", "tier_percent", "tier_discount", "manual_discount",
@@ -87,18 +89,14 @@ def _priced(connection, quote: dict, product_id: str, quantity: Decimal, unit_pr
         raise_for([{"field": error.field, "message": str(error)}], "quote line")
     return {"product_id": product["id"], "product_name": product["name"], "unit": product["unit"],
             "is_service": product["is_service"], "scheduling_service_id": product["scheduling_service_id"],
-            "quantity": price.quantity, "unit_price": price.unit_price, "price_overridden": unit_price is not None,
-            "amount": price.amount, "tier_percent": price.tier_percent, "tier_discount": price.tier_discount,
-            "manual_discount": price.manual_discount, "net_amount": price.net_amount}
+            "price_overridden": unit_price is not None, **{field: getattr(price, field) for field in PRICE_FIELDS}}
 
 
 def _retotal(connection, quote: dict) -> dict:
     """Totals are sums of the stored (already rounded) line amounts."""
-    rows = connection.execute(select(quote_lines.c.amount, quote_lines.c.tier_discount, quote_lines.c.manual_discount,
-                                     quote_lines.c.net_amount).where(quote_lines.c.quote_id == quote["id"])).all()
-    lines = [pricing.LinePrice(Decimal(0), Decimal(1), row.amount, Decimal(0), row.tier_discount,
-                               row.manual_discount, row.net_amount) for row in rows]
-    totals = pricing.totals(lines, quote["currency"])
+    rows = connection.execute(select(*(quote_lines.c[field] for field in PRICE_FIELDS))
+                              .where(quote_lines.c.quote_id == quote["id"])).mappings()
+    totals = pricing.totals([pricing.LinePrice(**row) for row in rows], quote["currency"])
     return json_safe(QuoteRepository(connection).change(quote, {
         "subtotal": totals.subtotal, "discount_total": totals.discount_total, "total": totals.total}))
 
