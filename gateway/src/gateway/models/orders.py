@@ -9,28 +9,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from gateway.models.common import Input, ListQuery, Record
 from gateway.models.fields import Money
+from gateway.models.quotes import PricedLine
 
 OrderStatus = Literal["active", "fulfilled", "invoiced", "cancelled"]
 
 
-class OrderLine(BaseModel):
+class OrderLine(PricedLine):
     """A snapshot of the accepted quote's line."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: UUID
-    product_id: UUID
-    product_name: str
-    unit: str | None = None
-    is_service: bool
-    scheduling_service_id: UUID | None = None
-    quantity: str
-    unit_price: Money
-    amount: Money
-    tier_percent: str
-    tier_discount: Money
-    manual_discount: Money
-    net_amount: Money
 
 
 class Order(Record):

@@ -34,11 +34,12 @@ class QuoteUpdate(Patch, QuoteCreate):
     price_list_id: UUID | None = None
 
 
-class QuoteLine(BaseModel):
+class PricedLine(BaseModel):
+    """A line as priced: what quotes show and orders and invoices keep."""
+
     model_config = ConfigDict(extra="ignore")
 
     id: UUID
-    position: int
     product_id: UUID
     product_name: str
     unit: str | None = None
@@ -46,12 +47,16 @@ class QuoteLine(BaseModel):
     scheduling_service_id: UUID | None = None
     quantity: str = Field(description="Decimal string")
     unit_price: Money
-    price_overridden: bool = Field(description="The unit price was given, not taken from the price list")
     amount: Money = Field(description="unit_price x quantity, rounded to the currency's minor unit")
     tier_percent: str = Field(description="The quantity tier's discount percentage")
     tier_discount: Money
     manual_discount: Money
     net_amount: Money
+
+
+class QuoteLine(PricedLine):
+    position: int
+    price_overridden: bool = Field(description="The unit price was given, not taken from the price list")
 
 
 class Quote(Record):
