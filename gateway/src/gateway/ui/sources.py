@@ -1,0 +1,68 @@
+"""Where an entity's records come from: its API path, or (for the scheduler, which has no
+API routes yet) its service's RPC methods, named the way `gateway.crud` names them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.ui.backend import Backend, Outcome
+
+PAGING = ("q", "sort", "limit", "cursor")
+
+
+@dataclass(frozen=True)
+class ApiSource:
+    path: str  # under /api/v1, e.g. "price-lists"
+
+    async def list(self, b: Backend, params: dict) -> Outcome:
+        return await b.get(self.path, **params)
+
+    async def get(self, b: Backend, record_id: str) -> Outcome:
+        return await b.get(f"{self.path}/{record_id}")
+
+    async def create(self, b: Backend, body: dict) -> Outcome:
+        return await b.post(self.path, body)
+
+    async def update(self, b: Backend, record_id: str, changes: dict, version: int | None) -> Outcome:
+        return await b.patch(f"{self.path}/{record_id}", changes, version)
+
+    async def action(self, b: Backend, record_id: str, name: str, body: dict | None) -> Outcome:
+        return await b.post(f"{self.path}/{record_id}/{name}", body)
+
+    async def delete(self, b: Backend, record_id: str) -> Outcome:
+        return await b.delete(f"{self.path}/{record_id}")
+
+
+@dataclass(frozen=True)
+class RpcSource:
+    service: str
+    singular: str  # "resource" -> create_resource, get_resource(resource_id=...)
+    plural: str
+
+    async def list(self, b: Backend, params: dict) -> Outcome:
+        filters = {k: v for k, v in params.items() if k not in PAGING and v not in (None, "")}
+        try:
+            limit = int(params.get("limit") or 50)
+        except ValueError:
+            return Outcome(422, {"detail": "The list parameters are not valid.",
+                                 "errors": [{"field": "limit", "message": "must be a whole number"}]})
+        return await b.rpc(self.service, f"list_{self.plural}", filters=filters, q=params.get("q") or None,
+                           sort=params.get("sort") or None, limit=limit, cursor=params.get("cursor") or None)
+
+    async def get(self, b: Backend, record_id: str) -> Outcome:
+        return await b.rpc(self.service, f"get_{self.singular}", **{f"{self.singular}_id": record_id})
+
+    async def create(self, b: Backend, body: dict) -> Outcome:
+        outcome = await b.rpc(self.service, f"create_{self.singular}", data=body, owner_id=b.user_id)
+        return Outcome(201, outcome.body) if outcome.ok else outcome
+
+    async def update(self, b: Backend, record_id: str, changes: dict, version: int | None) -> Outcome:
+        return await b.rpc(self.service, f"update_{self.singular}", **{f"{self.singular}_id": record_id},
+                           changes=changes, expected_version=version)
+
+    async def action(self, b: Backend, record_id: str, name: str, body: dict | None) -> Outcome:
+        return await b.rpc(self.service, f"{name}_{self.singular}", **{f"{self.singular}_id": record_id},
+                           data=body or {})
+
+    async def delete(self, b: Backend, record_id: str) -> Outcome:
+        outcome = await b.rpc(self.service, f"delete_{self.singular}", **{f"{self.singular}_id": record_id})
+        return Outcome(204) if outcome.ok else outcome
