@@ -107,6 +107,11 @@ def test_invalid_activities_are_422_problems_naming_each_field(api):
     assert problem_fields(response) == {"type", "subject", "priority", "scheduled_start", "colour"}
     rules = api("POST", "/activities", json={"type": "appointment", "subject": "No times"})
     assert rules.status_code == 422 and problem_fields(rules) == {"scheduled_start", "scheduled_end"}
+    naive_until = api("POST", "/activities", json={
+        "type": "recurring_appointment", "subject": "Series", "scheduled_start": "2026-10-05T09:00:00+02:00",
+        "scheduled_end": "2026-10-05T10:00:00+02:00",
+        "recurrence": {"rrule": "FREQ=WEEKLY;BYDAY=MO", "until": "2026-12-01T09:00:00"}})
+    assert naive_until.status_code == 422 and problem_fields(naive_until) == {"recurrence.until"}
 
 
 def test_a_custom_type_and_its_validated_fields(api):

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter,
+                      ValidationError, WithJsonSchema)
 
 from gateway.models.common import Input, ListQuery, Patch, Record
 from gateway.models.fields import RequiredText200
@@ -22,6 +23,27 @@ TypeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,49}$"), 
 RecordType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,49}$"),
                        Field(description="account, contact, lead, opportunity, case, order, ...", examples=["case"])]
 Minutes = Annotated[int, Field(ge=0, le=60 * 24 * 366)]
+_AWARE = TypeAdapter(AwareDatetime)
+
+
+def check_until(value: str) -> str:
+    """A bare date is a whole day; anything longer must be an instant with an offset (even at
+    midnight it stays an instant). Passed on as sent: the service reads the same two forms."""
+    if len(value) == 10:
+        try:
+            dt.date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    try:
+        _AWARE.validate_python(value)
+    except ValidationError:
+        raise ValueError("must be a date YYYY-MM-DD or a date and time with an offset") from None
+    return value
+
+
+Until = Annotated[str, AfterValidator(check_until), WithJsonSchema(
+    {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
 
 
 class RecordRefInput(Input):
@@ -39,9 +61,7 @@ class RecurrenceInput(Input):
     timezone: str = Field("UTC", description="IANA zone the series keeps its wall-clock time in",
                           examples=["Europe/Paris"])
     count: Annotated[int, Field(ge=1, le=1000)] | None = None
-    # Left to right: an instant stays an instant even at midnight; a bare date is a whole day.
-    until: Annotated[AwareDatetime | dt.date, Field(union_mode="left_to_right")] | None = Field(
-        None, description="Last day (inclusive, in the series' zone) or last instant")
+    until: Until | None = Field(None, description="Last day (inclusive, in the series' zone) or last instant")
 
 
 class ActivityCreate(Input):
@@ -90,7 +110,7 @@ class Recurrence(BaseModel):
     rrule: str
     timezone: str = "UTC"
     count: int | None = None
-    until: dt.date | AwareDatetime | None = None
+    until: str | None = None
 
 
 class SeriesException(BaseModel):
