@@ -10,6 +10,7 @@ other requests' assignments are taken into account.
 """
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -134,14 +135,18 @@ def _starts(request: BatchRequest, duration: timedelta, per_requirement, free, s
 def solve_batch(requests: list[BatchRequest], resources: list[dict], groups: list[dict], busy: list,
                 time_limit: float, step_minutes: int | None = None, settings: Settings | None = None,
                 on_progress=None) -> dict:
-    """The answer of POST /scheduler/solve (times as datetimes)."""
+    """The answer of POST /scheduler/solve (times as datetimes). The time limit covers the
+    whole answer: planning and explaining come out of the engine's share."""
+    began = time.monotonic()
     the_plan = plan(requests, resources, groups, busy, step_minutes)
 
     def progress(info, assignment):
         if on_progress is not None:
             on_progress(info, lambda: decode(the_plan, assignment))
 
-    result = solve(the_plan.problem, time_limit, settings, progress)
+    explaining = min(0.1 * time_limit, 0.002 * len(requests))
+    engine_limit = max(0.2, time_limit - (time.monotonic() - began) - explaining)
+    result = solve(the_plan.problem, engine_limit, settings, progress)
     decoded = decode(the_plan, result.assignment)
     unassigned = [{"request_id": r.id, "reasons": reasons_for(the_plan, result.assignment, i)}
                   for i, r in enumerate(requests) if result.assignment[i] is None]
