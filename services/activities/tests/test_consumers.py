@@ -140,6 +140,25 @@ def test_labels_of_regarding_records_are_kept_current_and_forward_only(activitie
     assert on_case["regarding"]["label"] == "Cannot sync mailbox"
 
 
+def test_campaigns_leads_and_resources_get_their_names_too(activities):
+    distributed = example_event("marketing", "CampaignActivityDistributed")
+    booking = example_event("scheduler", "BookingCreated")
+    deliver(activities, distributed, booking, event("marketing", "CampaignCreated"),
+            event("scheduler", "ResourceCreated"), event("sales", "LeadCreated"))
+    campaign_id = distributed["payload"]["campaign_id"]
+    made = timeline(activities, "campaign", campaign_id)
+    assert {a["regarding"]["label"] for a in made} == {"Spring CRM training"}
+    assert {a["parties"][0]["label"] for a in made if a["parties"][0]["type"] == "lead"} == {"50 seats of CRM training"}
+    [service_activity] = timeline(activities, "order", booking["payload"]["regarding"]["id"])
+    assert [p["label"] for p in service_activity["parties"]] == ["Ada Lovelace", None]
+    deliver(activities, event("marketing", "CampaignUpdated", name="Spring CRM training (extended)"),
+            event("scheduler", "ResourceDeleted"))
+    assert {a["regarding"]["label"] for a in timeline(activities, "campaign", campaign_id)} == \
+        {"Spring CRM training (extended)"}
+    # A deleted resource keeps its name on past activities.
+    assert activities.rpc.get_activity(service_activity["id"])["parties"][0]["label"] == "Ada Lovelace"
+
+
 def test_contact_merged_re_points_regarding_and_parties_to_the_survivor(activities):
     merged = example_event("sales", "ContactMerged")
     loser, survivor = merged["payload"]["merged_contact_id"], merged["payload"]["surviving_contact_id"]

@@ -109,25 +109,28 @@ def person_label(payload: dict) -> str | None:
     return name or None
 
 
-# --- one function per event that carries a record's state or its customer --------------------
+# --- effects of the events that carry a record's state (or its end) --------------------------
 
-def apply_account(uow, event) -> None:
-    connection, p = uow.connection, event.payload
-    apply_state(connection, "account", p["account_id"], event.occurred_at, p.get("version"),
-                label=p.get("name"), account_id=p["account_id"], owner_id=p.get("owner_id"))
-
-
-def apply_contact(uow, event) -> None:
-    connection, p = uow.connection, event.payload
-    apply_state(connection, "contact", p["contact_id"], event.occurred_at, p.get("version"),
-                label=person_label(p), account_id=p.get("account_id"), owner_id=p.get("owner_id"))
+def applies_state(record_type: str, label_of, account_of=lambda payload: None):
+    """The effect of a full-state event of `record_type` (its id in `<record_type>_id`)."""
+    def apply(uow, event) -> None:
+        p = event.payload
+        apply_state(uow.connection, record_type, p[f"{record_type}_id"], event.occurred_at, p.get("version"),
+                    label=label_of(p), account_id=account_of(p), owner_id=p.get("owner_id"))
+    return apply
 
 
-def apply_lead(uow, event) -> None:
-    connection, p = uow.connection, event.payload
-    label = p.get("topic") or p.get("company_name") or person_label(p)
-    apply_state(connection, "lead", p["lead_id"], event.occurred_at, p.get("version"),
-                label=label, owner_id=p.get("owner_id"))
+def forgets(record_type: str):
+    def forget(uow, event) -> None:
+        mark_deleted(uow.connection, record_type, event.payload[f"{record_type}_id"], event.occurred_at)
+    return forget
+
+
+apply_account = applies_state("account", lambda p: p.get("name"), lambda p: p["account_id"])
+apply_contact = applies_state("contact", person_label, lambda p: p.get("account_id"))
+apply_lead = applies_state("lead", lambda p: p.get("topic") or p.get("company_name") or person_label(p))
+apply_campaign = applies_state("campaign", lambda p: p.get("name"))
+apply_resource = applies_state("resource", lambda p: p.get("name"))
 
 
 def apply_case(uow, event) -> None:
@@ -147,11 +150,3 @@ def note_quote(uow, event) -> None:
     for record_type in ("quote", "order", "opportunity"):
         note_mention(connection, record_type, p.get(f"{record_type}_id"), event.occurred_at,
                      account_id=p.get("account_id"))
-
-
-def forget_account(uow, event) -> None:
-    mark_deleted(uow.connection, "account", event.payload["account_id"], event.occurred_at)
-
-
-def forget_contact(uow, event) -> None:
-    mark_deleted(uow.connection, "contact", event.payload["contact_id"], event.occurred_at)
