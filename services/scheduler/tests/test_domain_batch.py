@@ -71,3 +71,13 @@ def test_unassigned_requests_come_with_reasons():
     [missing] = result["unassigned"]
     assert missing["reasons"] == ["no facility with 30 seats and a projector is free for 180 minutes in the "
                                   "window once the other requests of the batch are placed"]
+
+
+def test_teachers_share_the_load_when_the_dates_allow_it():
+    # Two independent sessions the same morning: one teacher could take both (9:00 and
+    # 12:00), but two teachers in parallel rooms keep the busiest one's load lower.
+    requests = [request("a", days=1), request("b", days=1)]
+    result = solve_batch(requests, RESOURCES, [], [], time_limit=5)
+    teachers = {a["resource_ids"][0] for a in result["assignments"]}
+    assert teachers == {"ada", "bob"}
+    assert result["stats"]["cost"]["heaviest_load"] == 3  # hours

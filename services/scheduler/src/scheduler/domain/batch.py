@@ -27,6 +27,7 @@ WASTED_SEAT = 1
 NOT_PREFERRED = 30
 SAME_DAY = 60  # a course's session on a day the course already uses
 EXTRA_RESOURCE = 15  # a course changing room or teacher between sessions
+HEAVIEST_TEACHER_HOUR = 2  # each hour of the busiest person's load in the batch (balances teachers)
 UNPLACED = 10_000_000
 
 
@@ -116,7 +117,8 @@ def plan(requests: list[BatchRequest], resources: list[dict], groups: list[dict]
         resources=[v.id for v in views], sessions=sessions, day_length=24 * 60, blocked=blocked,
         groups=[members for members in course_groups.values() if len(members) > 1],
         min_days=dict(course_size),
-        weights=Weights(unplaced=UNPLACED, spread=SAME_DAY, stability=EXTRA_RESOURCE))
+        balanced=[i for i in sorted(used) if views[i].kind == "user"], balance_unit=60,
+        weights=Weights(unplaced=UNPLACED, spread=SAME_DAY, stability=EXTRA_RESOURCE, balance=HEAVIEST_TEACHER_HOUR))
     return Plan(problem, origin, requests, views, free, {g["id"]: g["name"] for g in groups})
 
 

@@ -332,7 +332,7 @@ def _balance_terms(model, problem, assignment, free_set, res_lits):
                 variable[r].append(problem.sessions[s].duration * b)
     total = sum(fixed_load.values()) + sum(problem.sessions[s].duration * len(problem.sessions[s].needs)
                                            for s in res_lits)
-    heaviest = model.NewIntVar(0, max(1, total), "")
+    heaviest = model.NewIntVar(0, max(1, total), "")  # in steps of balance_unit
     for r in problem.balanced:
-        model.Add(heaviest >= fixed_load[r] + sum(variable.get(r, [])))
+        model.Add(problem.balance_unit * heaviest >= fixed_load[r] + sum(variable.get(r, [])))
     return [problem.weights.balance * heaviest]

@@ -112,7 +112,7 @@ def cost(problem: Problem, assignment: Assignment) -> Cost:
     short = sum(max(0, problem.min_days.get(course, 0) - len(days)) for course, days in days_by_course.items())
     extra = sum(len(used) - base_by_course[course] for course, used in used_by_course.items())
     isolated = isolated_sessions(problem, assignment) if weights.compactness else 0
-    heaviest = max((load[r] for r in problem.balanced), default=0)
+    heaviest = -(-max((load[r] for r in problem.balanced), default=0) // problem.balance_unit)  # ceil
     result.spread = weights.spread * short
     result.stability = weights.stability * extra
     result.compactness = weights.compactness * isolated

@@ -31,7 +31,7 @@ class Weights:
     spread: int = 0  # per day a course falls short of its target of distinct days
     stability: int = 0  # per resource a course uses beyond what one session needs
     compactness: int = 0  # per session of a group with no session of the group next to it
-    balance: int = 0  # per time unit of the heaviest load among balanced resources
+    balance: int = 0  # per `balance_unit` of the heaviest load among balanced resources
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Problem:
     groups: list[list[int]] = field(default_factory=list)  # sessions that must not overlap
     min_days: dict[str, int] = field(default_factory=dict)  # course -> target distinct days
     balanced: list[int] = field(default_factory=list)  # resources whose load is balanced
+    balance_unit: int = 1  # time units per step of the heaviest load (e.g. 60 minutes)
     weights: Weights = field(default_factory=Weights)
 
     def to_json(self) -> dict:
@@ -59,7 +60,7 @@ class Problem:
             blocked={int(r): [tuple(span) for span in spans] for r, spans in data.get("blocked", {}).items()},
             groups=[list(g) for g in data.get("groups", [])],
             min_days=dict(data.get("min_days", {})),
-            balanced=list(data.get("balanced", [])),
+            balanced=list(data.get("balanced", [])), balance_unit=int(data.get("balance_unit", 1)),
             weights=Weights(**data.get("weights", {})),
         )
 
