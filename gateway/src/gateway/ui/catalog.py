@@ -82,6 +82,7 @@ class Entity:
     related: tuple[Related, ...] = ()
     children: tuple[Child, ...] = ()
     regarding: str | None = None  # activities' regarding type: the record page shows its timeline
+    figures: str | None = None  # API path (with {id}) of figures the record page shows (metrics)
     searchable: bool = True
     in_nav: bool = True
     extra_params: dict = field(default_factory=dict)  # fixed list parameters (my open activities)
@@ -280,7 +281,7 @@ CAMPAIGNS = Entity(
               list_path="campaigns/{parent}/expenses", create_path="campaigns/{parent}/expenses",
               create_fields=fields(campaigns.ExpenseCreate), create_label="Add expense"),
     ),
-    regarding="campaign",
+    regarding="campaign", figures="campaigns/{id}/metrics",
 )
 
 # --- Service ---------------------------------------------------------------------------------

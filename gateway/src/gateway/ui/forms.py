@@ -39,6 +39,7 @@ class Field:
     ref: str | None = None  # entity key of a reference
     multiple: bool = False
     help: str = ""
+    default: Any = None  # what a new form shows (the model's default, e.g. qualify's ticked boxes)
 
     @property
     def html_id(self) -> str:
@@ -122,7 +123,7 @@ def model_fields(model: type[BaseModel], *, only: Iterable[str] | None = None,
             continue
         kind, extra = _kind(name, target, defs)
         out.append(Field(name, (labels or {}).get(name, label_of(name)), kind, required=required,
-                         help=str(prop.get("description") or "")[:160], **extra))
+                         help=str(prop.get("description") or "")[:160], default=prop.get("default"), **extra))
     if wanted is not None:
         out.sort(key=lambda f: wanted.index(f.name.split(".")[0]))
     return out

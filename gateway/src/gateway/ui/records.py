@@ -32,7 +32,8 @@ class FormState:
         self.status = status
         self.by_field, self.other = errors_by_field(errors, self.fields)
         self.detail = detail
-        self.values = {f.name: (raw[f.name] if raw and f.name in raw else display_value(f, value_at(values, f.name)))
+        self.values = {f.name: (raw[f.name] if raw and f.name in raw else
+                                display_value(f, value_at(values, f.name) if values is not None else f.default))
                        for f in self.fields}
 
     @property
@@ -193,6 +194,10 @@ async def _timeline(ctx: Ctx, entity: Entity, record_id: str) -> Outcome | None:
                                  limit=TIMELINE_LIMIT)
 
 
+async def _figures(ctx: Ctx, entity: Entity, record_id: str) -> Outcome | None:
+    return await ctx.backend.get(entity.figures.format(id=record_id)) if entity.figures else None
+
+
 def timeline_fields() -> list[Field]:
     return [Field("type", "Type", "select", required=True, options=TIMELINE_TYPES),
             Field("subject", "Subject", required=True), Field("due_at", "Due (UTC)", "datetime"),
@@ -205,8 +210,9 @@ async def record_page(ctx: Ctx, entity: Entity, record_id: str, *, problem: Outc
     if not outcome.ok:
         return error_page(ctx, outcome, entity.area)
     record = outcome.body
-    children, related, timeline = await asyncio.gather(
-        _children(ctx, entity, record), _related(ctx, entity, record_id), _timeline(ctx, entity, record_id))
+    children, related, timeline, figures = await asyncio.gather(
+        _children(ctx, entity, record), _related(ctx, entity, record_id), _timeline(ctx, entity, record_id),
+        _figures(ctx, entity, record_id))
     forms = dict(forms or {})
     for action in entity.actions:
         forms.setdefault(f"action:{action.name}", FormState(action.fields))
@@ -226,7 +232,7 @@ async def record_page(ctx: Ctx, entity: Entity, record_id: str, *, problem: Outc
     return render.page(
         ctx.request, "record.html", ctx.viewer, status, area=entity.area,
         title=entity.title_of(record), entity=entity, record=record, details=details(record, entity),
-        children=children, related=related, timeline=timeline, forms=forms, options=options, names=names,
+        children=children, related=related, timeline=timeline, figures=figures, forms=forms, options=options, names=names,
         problem=problem)
 
 

@@ -36,7 +36,7 @@ def money(value: Any, currency: str | None = None) -> str:
 
 
 def when(value: Any) -> str:
-    if not value:
+    if value in (None, ""):
         return ""
     if isinstance(value, (datetime, date)):
         value = value.isoformat()
@@ -81,6 +81,8 @@ def plain(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, (int, float, Decimal)):
+        return str(value)
     if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
         return ", ".join(str(v) for v in value)
     if isinstance(value, (dict, list)):
@@ -96,7 +98,7 @@ def query(params: dict, **changes) -> str:
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(HERE / "templates")),
     autoescape=jinja2.select_autoescape(("html",)),
-    trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    trim_blocks=True, lstrip_blocks=True,  # missing keys render empty: records vary by state
 )
 _env.filters.update(money=money, when=when, minutes=minutes, plain=plain)
 _env.globals.update(AREAS=catalog.AREAS, ENTITIES=catalog.ENTITIES, REFERENCES=REFERENCES,
