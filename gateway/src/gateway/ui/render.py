@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import jinja2
 from fastapi import Request
@@ -108,7 +108,7 @@ _env.globals.update(AREAS=catalog.AREAS, ENTITIES=catalog.ENTITIES, REFERENCES=R
 
 def page(request: Request, template: str, viewer: session.Viewer | None, status: int = 200, *,
          area: str | None = None, title: str = "", **context) -> HTMLResponse:
-    flash = request.cookies.get(FLASH_COOKIE)
+    flash = unquote(request.cookies.get(FLASH_COOKIE, "")) or None
     html = _env.get_template(template).render(
         request=request, viewer=viewer, area=area, title=title, flash=flash,
         csrf=session.csrf_token(request), path=request.url.path, **context)
@@ -123,5 +123,6 @@ def redirect(url: str, flash: str | None = None) -> RedirectResponse:
     """After a successful post: see the result (303, so a reload does not post again)."""
     response = RedirectResponse(url, status_code=303)
     if flash:
-        response.set_cookie(FLASH_COOKIE, flash[:300], max_age=60, httponly=True, samesite="lax", path="/")
+        # Quoted: a cookie carries latin-1 only, messages carry any text (names, “quotes”).
+        response.set_cookie(FLASH_COOKIE, quote(flash[:300]), max_age=60, httponly=True, samesite="lax", path="/")
     return response
