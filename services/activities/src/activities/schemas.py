@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from crmkit.fields import text as _text
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from marshmallow.fields import List, String
 
@@ -20,12 +21,6 @@ TYPE_NAME = validate.Regexp(NAME.pattern, error="must be lower_snake_case, at mo
 class Strict(Schema):
     class Meta:
         unknown = RAISE
-
-
-def _text(max_length: int, required: bool = False):
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length))
 
 
 def _minutes():

@@ -1,6 +1,7 @@
 """marshmallow schemas: what RPC callers may send, and what the events we publish carry."""
 from __future__ import annotations
 
+from crmkit.fields import text as _text
 from marshmallow import RAISE, Schema, fields, validate
 
 CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="must be an ISO 4217 code such as EUR")
@@ -10,12 +11,6 @@ CAMPAIGN_TYPES = ("email", "event", "advertisement", "direct_mail", "other")
 ACTIVITY_CHANNELS = ("email", "phone_call", "letter", "fax", "appointment", "other")
 RESPONSE_CHANNELS = (*ACTIVITY_CHANNELS, "web")
 MAX_IDS = 10_000
-
-
-def _text(max_length: int, required: bool = False):
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length))
 
 
 def _choice(options, required: bool = False):

@@ -1,16 +1,10 @@
 """marshmallow schemas: what RPC callers may send, and what the events we publish carry."""
 from __future__ import annotations
 
+from crmkit.fields import text as _text
 from marshmallow import RAISE, Schema, fields, validate
 
-
 CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="must be an ISO 4217 code such as EUR")
-
-
-def _text(max_length: int, required: bool = False):
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length))
 
 
 class AddressSchema(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import available_timezones
 
+from crmkit.fields import text as _text
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
 from service_desk.domain.cases import ORIGINS, PRIORITIES, STAGES
@@ -25,12 +26,6 @@ LANGUAGES = {"simple": "simple", "arabic": "arabic", "ar": "arabic", "danish": "
 class Input(Schema):
     class Meta:
         unknown = RAISE
-
-
-def _text(max_length: int, required: bool = False):
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length))
 
 
 def _choice(values, default=None, required=False):
