@@ -122,3 +122,49 @@ def get_token(client):
 @pytest.fixture(scope="session")
 def auth_headers(get_token) -> dict[str, str]:
     return {"Authorization": f"Bearer {get_token(*ADMIN)}"}
+
+
+@pytest.fixture(scope="session")
+def start_service_process(client, rabbit_vhost, make_database, tmp_path_factory):
+    """start_service_process("<package>") runs `python -m <package> run`, as deployed, on its
+    own fresh database and the tests' vhost, and returns once the gateway gets answers from it.
+    One process per package for the session; all are stopped at its end."""
+    import functools
+
+    from crmkit.testing.waiting import wait_until
+    from gateway.rpc import ServiceUnavailable
+
+    running: dict[str, subprocess.Popen] = {}
+
+    def answers(package: str) -> bool:
+        try:
+            client.portal.call(functools.partial(client.app.state.rpc.call, package, "health", timeout_s=1.0))
+            return True
+        except ServiceUnavailable:
+            return False
+
+    def start(package: str) -> str:
+        if package in running:
+            return rabbit_vhost
+        log_path = tmp_path_factory.mktemp(package) / f"{package}.log"
+        env = {**os.environ, "CRM_AMQP_URI": rabbit_vhost, "CRM_LOG_FORMAT": "text",
+               f"CRM_{package.upper()}_DATABASE_URL": make_database(package),
+               "CRM_RETRY_DELAYS_MS": "100,200", "CRM_RELAY_POLL_INTERVAL_S": "0.5"}
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen([sys.executable, "-m", package, "run"], env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+        running[package] = process
+        wait_until(lambda: answers(package) or process.poll() is not None, timeout=60, interval=0.5,
+                   message=f"the {package} service to answer")
+        assert process.poll() is None, log_path.read_text()[-3000:]
+        return rabbit_vhost
+
+    yield start
+    for process in running.values():
+        process.terminate()  # nameko finishes its workers on SIGTERM
+    for process in running.values():
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

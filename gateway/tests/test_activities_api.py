@@ -2,10 +2,6 @@
 on its own database and the tests' vhost."""
 from __future__ import annotations
 
-import functools
-import os
-import subprocess
-import sys
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,39 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from crmkit.testing.waiting import wait_until
-from gateway.rpc import ServiceUnavailable
 
 PROBLEM = "application/problem+json"
 API = "/api/v1"
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def _answers(client) -> bool:
-    try:
-        client.portal.call(functools.partial(client.app.state.rpc.call, "activities", "health"))
-        return True
-    except ServiceUnavailable:
-        return False
-
-
 @pytest.fixture(scope="module")
-def activities_service(client, rabbit_vhost, make_database, tmp_path_factory):
-    """`python -m activities run`, as deployed; the gateway reaches it over the bus."""
-    log_path = tmp_path_factory.mktemp("activities") / "activities.log"
-    env = {**os.environ, "CRM_AMQP_URI": rabbit_vhost, "CRM_ACTIVITIES_DATABASE_URL": make_database("activities"),
-           "CRM_RETRY_DELAYS_MS": "100,200", "CRM_RELAY_POLL_INTERVAL_S": "0.5"}
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "activities", "run"], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-    try:
-        wait_until(lambda: _answers(client) or process.poll() is not None, timeout=60, interval=0.5,
-                   message="the activities service to answer")
-        assert process.poll() is None, log_path.read_text()[-3000:]
-        yield rabbit_vhost
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+def activities_service(start_service_process):
+    return start_service_process("activities")
 
 
 @pytest.fixture

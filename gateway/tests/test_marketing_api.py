@@ -3,10 +3,6 @@ its own database and the tests' vhost, and sales' side played by its published e
 from __future__ import annotations
 
 import copy
-import functools
-import os
-import subprocess
-import sys
 import threading
 import uuid
 
@@ -15,37 +11,14 @@ import pytest
 from crmkit.testing.bus import publish_event
 from crmkit.testing.contracts import example_event
 from crmkit.testing.waiting import wait_until
-from gateway.rpc import ServiceUnavailable
 
 PROBLEM = "application/problem+json"
 API = "/api/v1"
 
 
-def _answers(client) -> bool:
-    try:
-        client.portal.call(functools.partial(client.app.state.rpc.call, "marketing", "health"))
-        return True
-    except ServiceUnavailable:
-        return False
-
-
 @pytest.fixture(scope="module")
-def marketing(client, rabbit_vhost, make_database, tmp_path_factory):
-    """`python -m marketing run`, as deployed; the gateway reaches it over the bus."""
-    log_path = tmp_path_factory.mktemp("marketing") / "marketing.log"
-    env = {**os.environ, "CRM_AMQP_URI": rabbit_vhost, "CRM_MARKETING_DATABASE_URL": make_database("marketing"),
-           "CRM_RETRY_DELAYS_MS": "100,200", "CRM_RELAY_POLL_INTERVAL_S": "0.5"}
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen([sys.executable, "-m", "marketing", "run"], env=env, stdout=log,
-                                   stderr=subprocess.STDOUT)
-    try:
-        wait_until(lambda: _answers(client) or process.poll() is not None, timeout=60, interval=0.5,
-                   message="the marketing service to answer")
-        assert process.poll() is None, log_path.read_text()[-3000:]
-        yield rabbit_vhost
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+def marketing(start_service_process):
+    return start_service_process("marketing")
 
 
 def sales_event(amqp_uri: str, event_type: str, **payload) -> dict:

@@ -2,43 +2,20 @@
 as its own process (database and bus of the test session)."""
 from __future__ import annotations
 
-import functools
-import os
-import subprocess
-import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
 
-from crmkit.testing.waiting import wait_until
 
 PROBLEM = "application/problem+json"
 ACCOUNT = str(uuid.uuid4())
 
 
 @pytest.fixture(scope="module")
-def service_desk(client, rabbit_vhost, make_database, tmp_path_factory):
-    log = open(tmp_path_factory.mktemp("service_desk") / "service_desk.log", "ab")
-    env = {**os.environ, "CRM_AMQP_URI": rabbit_vhost, "CRM_LOG_FORMAT": "text",
-           "CRM_SERVICE_DESK_DATABASE_URL": make_database("service_desk"), "CRM_RETRY_DELAYS_MS": "100,200"}
-    process = subprocess.Popen([sys.executable, "-m", "service_desk", "run"], env=env, stdout=log, stderr=log)
-    health = functools.partial(client.app.state.rpc.call, "service_desk", "health", timeout_s=1.0)
-
-    def answers():
-        try:
-            return client.portal.call(health)["status"] == "ok"
-        except Exception:
-            return False
-
-    try:
-        wait_until(answers, timeout=60, interval=0.5, message="service_desk to answer")
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+def service_desk(start_service_process):
+    return start_service_process("service_desk")
 
 
 @pytest.fixture
