@@ -37,7 +37,12 @@ def generate(sessions: int, seed: int, impossible: bool = False):
                  "working_hours": hours, "features": [],
                  "characteristics": [{"name": s, "rating": rng.randint(2, 5)} for s in rng.sample(SUBJECTS, 3)],
                  "time_off": []} for n in range(max(8, sessions // 15))]
-    rooms = [{"id": f"r{n}", "name": f"Room {n}", "kind": "facility", "capacity": rng.choice([10, 12, 16, 20, 30, 40]),
+    for n, subject in enumerate(SUBJECTS):  # every subject has at least two qualified teachers
+        for teacher in (teachers[(2 * n) % len(teachers)], teachers[(2 * n + 1) % len(teachers)]):
+            teacher["characteristics"] = [c for c in teacher["characteristics"] if c["name"] != subject] + \
+                [{"name": subject, "rating": 4}]
+    # A real company's rooms: mostly small and mid-sized, one in three large.
+    rooms = [{"id": f"r{n}", "name": f"Room {n}", "kind": "facility", "capacity": rng.choice([12, 16, 20, 30, 40, 40]),
               "timezone": "Europe/Paris", "working_hours": hours, "characteristics": [],
               "features": ["projector"] if rng.random() < 0.7 else [], "time_off": []} for n in range(max(6, sessions // 20))]
     for teacher in teachers:  # a week of holiday for one teacher in four
@@ -61,7 +66,7 @@ def generate(sessions: int, seed: int, impossible: bool = False):
                                       {"count": 1, "kind": "user", "characteristics": [{"name": subject, "min_rating": 3}]},
                                       {"count": 1, "kind": "facility", "features": ["projector"],
                                        "min_capacity": "attendees"}]})
-        attendees = 80 if impossible and course == 0 else rng.randint(6, 30)
+        attendees = 80 if impossible and course == 0 else int(rng.triangular(6, 30, 12))
         first_week = rng.randrange(max(1, weeks - 2))
         window = {"start": START + timedelta(weeks=first_week),
                   "end": START + timedelta(weeks=first_week + rng.choice([2, 3]))}
