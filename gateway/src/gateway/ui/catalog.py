@@ -84,7 +84,7 @@ class Entity:
     regarding: str | None = None  # activities' regarding type: the record page shows its timeline
     figures: str | None = None  # API path (with {id}) of figures the record page shows (metrics)
     searchable: bool = True
-    in_nav: bool = True
+    deletable: bool = True
     extra_params: dict = field(default_factory=dict)  # fixed list parameters (my open activities)
 
     @property
@@ -93,6 +93,11 @@ class Entity:
 
     def record_url(self, record_id: object) -> str:
         return f"{self.url}/{record_id}"
+
+
+def api(path: str, service: str, singular: str, plural: str) -> ApiSource:
+    """Records behind an API path; the RPC names (as gateway.crud names them) serve names."""
+    return ApiSource(path, RpcSource(service, singular, plural))
 
 
 def fields(model: type[BaseModel], **kwargs) -> tuple[Field, ...]:
@@ -126,7 +131,7 @@ ACCOUNT = Column("account_id", "Account", "ref", ref="accounts")
 # --- Sales -----------------------------------------------------------------------------------
 
 ACCOUNTS = Entity(
-    "accounts", "sales", "Accounts", "Account", ApiSource("accounts"),
+    "accounts", "sales", "Accounts", "Account", api("accounts", "sales", "account", "accounts"),
     (Column("name", "Name", sortable=True), Column("industry", "Industry"), Column("address.city", "City"),
      Column("email", "Email"), money("credit_limit", "Credit limit"), CREATED),
     name, fields(accounts.AccountCreate), fields(accounts.AccountUpdate), filters_of(accounts.AccountListQuery),
@@ -138,7 +143,7 @@ ACCOUNTS = Entity(
     regarding="account",
 )
 CONTACTS = Entity(
-    "contacts", "sales", "Contacts", "Contact", ApiSource("contacts"),
+    "contacts", "sales", "Contacts", "Contact", api("contacts", "sales", "contact", "contacts"),
     (Column("last_name", "Name", sortable=True), ACCOUNT, Column("job_title", "Job title"),
      Column("email", "Email"), Column("city", "City"), CREATED),
     person, fields(contacts.ContactCreate), fields(contacts.ContactUpdate), filters_of(contacts.ContactListQuery),
@@ -148,7 +153,7 @@ CONTACTS = Entity(
     regarding="contact",
 )
 LEADS = Entity(
-    "leads", "sales", "Leads", "Lead", ApiSource("leads"),
+    "leads", "sales", "Leads", "Lead", api("leads", "sales", "lead", "leads"),
     (Column("topic", "Topic", sortable=True), Column("last_name", "Name"), Column("company_name", "Company"),
      Column("source", "Source"), money("estimated_value", "Est. value"), STATUS, CREATED),
     lambda r: f"{r.get('topic')} ({person(r)})", fields(leads.LeadCreate), fields(leads.LeadUpdate),
@@ -159,7 +164,7 @@ LEADS = Entity(
     regarding="lead",
 )
 OPPORTUNITIES = Entity(
-    "opportunities", "sales", "Opportunities", "Opportunity", ApiSource("opportunities"),
+    "opportunities", "sales", "Opportunities", "Opportunity", api("opportunities", "sales", "opportunity", "opportunities"),
     (Column("name", "Name", sortable=True), ACCOUNT, Column("stage", "Stage"),
      money("estimated_value", "Est. value", sortable=True), Column("probability", "Probability %"),
      Column("estimated_close_date", "Est. close", "date", sortable=True), STATUS),
@@ -175,20 +180,20 @@ OPPORTUNITIES = Entity(
     regarding="opportunity",
 )
 COMPETITORS = Entity(
-    "competitors", "sales", "Competitors", "Competitor", ApiSource("competitors"),
+    "competitors", "sales", "Competitors", "Competitor", api("competitors", "sales", "competitor", "competitors"),
     (Column("name", "Name", sortable=True), Column("website", "Website"), CREATED),
     name, fields(competitors.CompetitorCreate), fields(competitors.CompetitorUpdate),
     filters_of(competitors.CompetitorListQuery),
 )
 PRODUCTS = Entity(
-    "products", "sales", "Products", "Product", ApiSource("products"),
+    "products", "sales", "Products", "Product", api("products", "sales", "product", "products"),
     (Column("name", "Name", sortable=True), Column("product_number", "Number", sortable=True),
      Column("unit", "Unit"), Column("is_service", "Service", "bool"), money("default_price", "Default price"),
      STATUS),
     name, fields(products.ProductCreate), fields(products.ProductUpdate), filters_of(products.ProductListQuery),
 )
 PRICE_LISTS = Entity(
-    "price_lists", "sales", "Price lists", "Price list", ApiSource("price-lists"),
+    "price_lists", "sales", "Price lists", "Price list", api("price-lists", "sales", "price_list", "price_lists"),
     (Column("name", "Name", sortable=True), Column("currency", "Currency"), Column("valid_from", "From", "date"),
      Column("valid_to", "To", "date"), CREATED),
     name, fields(price_lists.PriceListCreate), fields(price_lists.PriceListUpdate),
@@ -200,7 +205,7 @@ PRICE_LISTS = Entity(
                     create_fields=fields(price_lists.PriceListItemCreate), create_label="Add price"),),
 )
 QUOTES = Entity(
-    "quotes", "sales", "Quotes", "Quote", ApiSource("quotes"),
+    "quotes", "sales", "Quotes", "Quote", api("quotes", "sales", "quote", "quotes"),
     (Column("name", "Name", sortable=True), ACCOUNT, Column("revision", "Rev."), money("total", "Total"),
      Column("valid_until", "Valid until", "date"), STATUS, CREATED),
     lambda r: f"{r.get('name')} (revision {r.get('revision')})", fields(quotes.QuoteCreate),
@@ -220,7 +225,7 @@ ORDER_LINES = Child("lines", "Lines", (Column("product_name", "Product"), Column
                                        money("unit_price", "Unit price"), money("net_amount", "Net")),
                     from_record="lines")
 ORDERS = Entity(
-    "orders", "sales", "Orders", "Order", ApiSource("orders"),
+    "orders", "sales", "Orders", "Order", api("orders", "sales", "order", "orders"),
     (Column("name", "Name"), ACCOUNT, money("total", "Total"), STATUS, CREATED),
     name, (), (), filters_of(orders.OrderListQuery),
     actions=(Action("fulfil", "Fulfil"), Action("invoice", "Invoice", fields(orders.InvoiceRequest),
@@ -230,7 +235,7 @@ ORDERS = Entity(
     children=(ORDER_LINES,), regarding="order",
 )
 INVOICES = Entity(
-    "invoices", "sales", "Invoices", "Invoice", ApiSource("invoices"),
+    "invoices", "sales", "Invoices", "Invoice", api("invoices", "sales", "invoice", "invoices"),
     (Column("invoice_number", "Number", sortable=True), ACCOUNT, money("total", "Total"),
      Column("due_date", "Due", "date"), STATUS, CREATED),
     lambda r: f"Invoice {r.get('invoice_number')}", (), (), filters_of(invoices.InvoiceListQuery),
@@ -241,7 +246,7 @@ INVOICES = Entity(
 # --- Marketing -------------------------------------------------------------------------------
 
 MARKETING_LISTS = Entity(
-    "marketing_lists", "marketing", "Marketing lists", "Marketing list", ApiSource("marketing-lists"),
+    "marketing_lists", "marketing", "Marketing lists", "Marketing list", api("marketing-lists", "marketing", "marketing_list", "marketing_lists"),
     (Column("name", "Name", sortable=True), Column("member_type", "Members are"), Column("kind", "Kind"),
      Column("member_count", "Members"), CREATED),
     name, fields(marketing_lists.MarketingListCreate), fields(marketing_lists.MarketingListUpdate),
@@ -255,7 +260,7 @@ MARKETING_LISTS = Entity(
 RESPONSE_COLUMNS = (Column("subject", "Subject"), Column("channel", "Channel"), Column("last_name", "Name"),
                     Column("company_name", "Company"), STATUS, Column("converted_lead_id", "Lead", "ref", ref="leads"))
 CAMPAIGNS = Entity(
-    "campaigns", "marketing", "Campaigns", "Campaign", ApiSource("campaigns"),
+    "campaigns", "marketing", "Campaigns", "Campaign", api("campaigns", "marketing", "campaign", "campaigns"),
     (Column("name", "Name", sortable=True), Column("type", "Type"), money("budget", "Budget"),
      Column("start_date", "Start", "date"), Column("end_date", "End", "date"), STATUS),
     name, fields(campaigns.CampaignCreate), fields(campaigns.CampaignUpdate),
@@ -287,7 +292,7 @@ CAMPAIGNS = Entity(
 # --- Service ---------------------------------------------------------------------------------
 
 CASES = Entity(
-    "cases", "service", "Cases", "Case", ApiSource("cases"),
+    "cases", "service", "Cases", "Case", api("cases", "service_desk", "case", "cases"),
     (Column("title", "Title", sortable=True), Column("customer_name", "Customer"), Column("priority", "Priority"),
      Column("sla", "SLA", "sla"), Column("time_spent_minutes", "Time spent", "minutes"), STATUS, CREATED),
     name, fields(cases.CaseCreate), fields(cases.CaseUpdate, skip=("owner_id",)), filters_of(cases.CaseListQuery),
@@ -304,7 +309,7 @@ QUEUE_ITEM_ACTIONS = (RowAction("Pick", "queue-items/{row}/pick"), RowAction("Re
 QUEUE_ITEM_COLUMNS = (Column("title", "Item"), Column("item_type", "Type"), STATUS,
                       Column("worker_id", "Worked by", "user"), Column("entered_queue_at", "Entered", "datetime"))
 QUEUES = Entity(
-    "queues", "service", "Queues", "Queue", ApiSource("queues"),
+    "queues", "service", "Queues", "Queue", api("queues", "service_desk", "queue", "queues"),
     (Column("name", "Name", sortable=True), Column("kind", "Kind"), Column("is_default", "Default", "bool"), CREATED),
     name, fields(queues.QueueCreate), fields(queues.QueueUpdate), filters_of(queues.QueueListQuery),
     children=(Child("items", "Items", QUEUE_ITEM_COLUMNS, list_path="queues/{parent}/items",
@@ -312,14 +317,14 @@ QUEUES = Entity(
                     create_label="Add item", row_actions=QUEUE_ITEM_ACTIONS),),
 )
 ARTICLES = Entity(
-    "articles", "service", "Knowledge base", "Article", ApiSource("kb/articles"),
+    "articles", "service", "Knowledge base", "Article", api("kb/articles", "service_desk", "article", "articles"),
     (Column("title", "Title", sortable=True), Column("language", "Language"), STATUS,
      Column("published_at", "Published", "datetime")),
     name, fields(kb.ArticleCreate), fields(kb.ArticleUpdate), filters_of(kb.ArticleListQuery),
     actions=(Action("publish", "Publish"), Action("revise", "Revise"), Action("archive", "Archive", danger=True)),
 )
 CONTRACTS = Entity(
-    "contracts", "service", "Contracts", "Contract", ApiSource("contracts"),
+    "contracts", "service", "Contracts", "Contract", api("contracts", "service_desk", "contract", "contracts"),
     (Column("name", "Name", sortable=True), Column("customer_account_id", "Customer", "ref", ref="accounts"),
      Column("allotment_type", "Allotment"), Column("remaining_allotment", "Remaining", "allotment"),
      Column("end_date", "Ends", "date"), STATUS),
@@ -374,14 +379,21 @@ BOOKINGS = Entity(
     (Column("subject", "Subject"), Column("start", "Start", "datetime", sortable=True),
      Column("end", "End", "datetime"), Column("service_id", "Service", "ref", ref="scheduler_services"), STATUS),
     lambda r: str(r.get("subject") or f"Booking {r.get('start', '')[:16]}"),
+    create_fields=(
+        Field("service_id", "Service", "ref", required=True, ref="scheduler_services"),
+        Field("resource_ids", "Resources", "ref", required=True, ref="resources", multiple=True),
+        Field("start", "Start (UTC)", "datetime", required=True), Field("end", "End (UTC)", "datetime", required=True),
+        Field("attendees", "Attendees", "int"), Field("subject", "Subject"),
+        Field("account_id", "Account", "ref", ref="accounts")),
     filters=(Field("status", "Status", "select", options=("booked", "cancelled")),),
     actions=(Action("cancel", "Cancel booking", (Field("reason", "Reason"),), danger=True),),
+    deletable=False,  # a booking is cancelled, never deleted
 )
 
 # --- Activities (record pages of timeline entries; listed under My work) -------------------------
 
 ACTIVITIES = Entity(
-    "activities", "my-work", "Activities", "Activity", ApiSource("activities"),
+    "activities", "my-work", "Activities", "Activity", api("activities", "activities", "activity", "activities"),
     (Column("subject", "Subject"), Column("type", "Type"), Column("regarding", "Regarding", "regarding"),
      Column("due_at", "Due", "datetime", sortable=True), Column("priority", "Priority"), STATUS),
     lambda r: str(r.get("subject")),

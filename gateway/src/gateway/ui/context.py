@@ -2,6 +2,7 @@
 posts and closes the page's backend client."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 from urllib.parse import quote
@@ -44,6 +45,14 @@ def ui_route(router: APIRouter, path: str, methods: tuple[str, ...] = ("GET",), 
 
     def decorate(handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
+            started = time.perf_counter()
+            response = await serve(request)
+            # The page's own time in the server (what bench/ui_pages.py reads), for browsers'
+            # developer tools too.
+            response.headers["Server-Timing"] = f"page;dur={(time.perf_counter() - started) * 1000:.1f}"
+            return response
+
+        async def serve(request: Request) -> Response:
             viewer = await session.viewer(request)
             if viewer is None and not public:
                 return login_redirect(request)

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
-from gateway.ui import charts
+from gateway.ui import catalog, charts
 from gateway.ui.backend import Backend
 
 PAGE = 500
@@ -80,12 +80,13 @@ def campaign_roi(campaigns_with_metrics: list[tuple[dict, dict]]) -> charts.Char
     return charts.bars("Campaign ROI (%)", rows, fmt=lambda v: f"{v:,.0f} %")
 
 
-async def read_all(b: Backend, path: str, **params) -> tuple[list[dict], bool, str | None]:
-    """Every record of a list (up to MAX_RECORDS): (records, cut short?, problem)."""
+async def read_all(b: Backend, entity: catalog.Entity, **params) -> tuple[list[dict], bool, str | None]:
+    """Every record of a list (up to MAX_RECORDS): (records, cut short?, problem). Read from
+    the owning service (the records are summed, never shown one by one)."""
     out: list[dict] = []
     cursor = None
     while True:
-        outcome = await b.get(path, limit=PAGE, cursor=cursor, **params)
+        outcome = await entity.source.reader().list(b, {"limit": PAGE, "cursor": cursor, **params})
         if not outcome.ok:
             return out, False, outcome.detail
         out.extend(outcome.items)
@@ -98,8 +99,8 @@ async def read_all(b: Backend, path: str, **params) -> tuple[list[dict], bool, s
 
 async def gather(b: Backend, today: date) -> dict:
     (open_opps, cut1, p1), (won, cut2, p2), (cases, cut3, p3), campaigns = await asyncio.gather(
-        read_all(b, "opportunities", status="open"), read_all(b, "opportunities", status="won"),
-        read_all(b, "cases", status="active"), b.get("campaigns", limit=CAMPAIGNS_SHOWN, sort="-created_at"))
+        read_all(b, catalog.OPPORTUNITIES, status="open"), read_all(b, catalog.OPPORTUNITIES, status="won"),
+        read_all(b, catalog.CASES, status="active"), b.get("campaigns", limit=CAMPAIGNS_SHOWN, sort="-created_at"))
     metrics = await asyncio.gather(*(b.get(f"campaigns/{c['id']}/metrics") for c in campaigns.items))
     pipeline, pipeline_currency = pipeline_by_stage(open_opps)
     revenue, revenue_currency = won_revenue_by_month(won, today)

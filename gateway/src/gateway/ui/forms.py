@@ -122,7 +122,9 @@ def model_fields(model: type[BaseModel], *, only: Iterable[str] | None = None,
                        for sub, kind, extra in nested)
             continue
         kind, extra = _kind(name, target, defs)
-        out.append(Field(name, (labels or {}).get(name, label_of(name)), kind, required=required,
+        # A reference offers names; a bare id box says it wants an id.
+        label = label_of(name) + (" id" if name.endswith("_id") and kind != "ref" else "")
+        out.append(Field(name, (labels or {}).get(name, label), kind, required=required,
                          help=str(prop.get("description") or "")[:160], default=prop.get("default"), **extra))
     if wanted is not None:
         out.sort(key=lambda f: wanted.index(f.name.split(".")[0]))

@@ -19,7 +19,7 @@ async def names(b: Backend, refs: Iterable[tuple[str, str]]) -> dict[tuple[str, 
 
     async def one(entity_key: str, record_id: str) -> str | None:
         entity = catalog.ENTITIES[entity_key]
-        outcome = await entity.source.get(b, record_id)
+        outcome = await entity.source.reader().get(b, record_id)
         return entity.title_of(outcome.body) if outcome.ok else None
 
     found = await asyncio.gather(*(one(e, i) for e, i in wanted))
@@ -37,7 +37,7 @@ async def options(b: Backend, fields: Iterable[Field]) -> dict[str, list[tuple[s
 
     async def one(key: str) -> list[tuple[str, str]]:
         entity = catalog.ENTITIES[key]
-        outcome = await entity.source.list(b, {"limit": OPTION_LIMIT, "sort": _sort_for(entity)})
+        outcome = await entity.source.reader().list(b, {"limit": OPTION_LIMIT, "sort": _sort_for(entity)})
         return [(str(r["id"]), entity.title_of(r)) for r in outcome.items]
 
     return dict(zip(keys, await asyncio.gather(*(one(k) for k in keys))))

@@ -253,13 +253,21 @@ async def act(ctx: Ctx, entity: Entity, record_id: str, name: str) -> Response:
     if outcome.ok:
         return render.redirect(_after(ctx, outcome, action.goto) or entity.record_url(record_id), f"{action.label}: done")
     form = failed_form(action.fields, outcome, sub.raw)
-    back = safe_back(ctx.field("back"))
-    if back and back != entity.record_url(record_id):
-        # Posted from another page (a timeline, My work): say what went wrong over there.
-        return render.redirect(back, f"{action.label} failed: {outcome.detail} "
-                               + " ".join(f"{e.get('field')}: {e.get('message')}" for e in outcome.errors))
+    elsewhere = _failed_elsewhere(ctx, entity.record_url(record_id), action.label, outcome)
+    if elsewhere:
+        return elsewhere
     return await record_page(ctx, entity, record_id, problem=outcome if not form.fields else None,
                              forms={f"action:{action.name}": form})
+
+
+def _failed_elsewhere(ctx: Ctx, here: str, label: str, outcome: Outcome) -> Response | None:
+    """Posted from another page (a timeline, My work, the responses list): say what went
+    wrong over there rather than on this record's page."""
+    back = safe_back(ctx.field("back"))
+    if not back or back.split("#")[0] == here:
+        return None
+    return render.redirect(back, f"{label} failed: {outcome.detail} "
+                           + " ".join(f"{e.get('field')}: {e.get('message')}" for e in outcome.errors))
 
 
 def _after(ctx: Ctx, outcome: Outcome, goto: tuple[str, str] | None) -> str | None:
@@ -294,6 +302,9 @@ async def row_action(ctx: Ctx, entity: Entity, record_id: str, key: str, row_id:
     if outcome.ok:
         target = _after(ctx, outcome, action.goto)
         return render.redirect(target or entity.record_url(record_id) + f"#{child.key}", f"{action.label}: done")
+    elsewhere = _failed_elsewhere(ctx, entity.record_url(record_id), action.label, outcome)
+    if elsewhere:
+        return elsewhere
     return await record_page(ctx, entity, record_id, problem=outcome if not action.fields else None,
                              forms={f"row:{child.key}:{index}": failed_form(action.fields, outcome, sub.raw)})
 

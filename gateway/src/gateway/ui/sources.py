@@ -12,6 +12,14 @@ PAGING = ("q", "sort", "limit", "cursor")
 @dataclass(frozen=True)
 class ApiSource:
     path: str  # under /api/v1, e.g. "price-lists"
+    # The same records read straight from the owning service, for the many small reads a
+    # page makes only to show names (links, choices in a form): no HTTP round, no response
+    # model over hundreds of records. Every write and every record a page shows goes
+    # through the API.
+    names_from: "RpcSource | None" = None
+
+    def reader(self) -> "ApiSource | RpcSource":
+        return self.names_from or self
 
     async def list(self, b: Backend, params: dict) -> Outcome:
         return await b.get(self.path, **params)
@@ -37,6 +45,9 @@ class RpcSource:
     service: str
     singular: str  # "resource" -> create_resource, get_resource(resource_id=...)
     plural: str
+
+    def reader(self) -> "RpcSource":
+        return self
 
     async def list(self, b: Backend, params: dict) -> Outcome:
         filters = {k: v for k, v in params.items() if k not in PAGING and v not in (None, "")}
