@@ -131,3 +131,17 @@ def test_unknown_pages_and_records_are_404_pages(browser):
 def test_static_files_are_served_and_nothing_outside_their_folder(browser):
     assert browser.get("/ui/static/crm.css").headers["content-type"].startswith("text/css")
     assert browser.get("/ui/static/..%2F__init__.py").status_code == 404
+
+
+def test_an_action_that_fails_from_another_page_says_so_there(browser):
+    form = browser.get("/sales/accounts/new")
+    record_url = browser.post("/sales/accounts/new", data={"csrf_token": csrf(form), "name": "Merge Target"}
+                              ).headers["location"]
+    # The sales stand-in has no merge: the API answers 502, and the list page says it failed.
+    answer = browser.post(record_url + "/actions/merge", data={"csrf_token": csrf(form), "back": "/sales/accounts",
+                                                              "duplicate_id": "00000000-0000-0000-0000-000000000001"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/sales/accounts"
+    page = browser.get("/sales/accounts")
+    assert re.search(r'class="problem flash-failed" role="alert">Merge a duplicate into this account failed',
+                     page.text)
+    assert "flash-failed" not in browser.get("/sales/accounts").text  # shown once

@@ -81,7 +81,7 @@ async def save_view(ctx: Ctx, entity: Entity) -> Response:
     elif name:
         views, message = saved_views.save(views, entity.key, name, ctx.field("query")), f"View “{name}” saved"
     else:
-        return render.redirect(entity.url + "?" + ctx.field("query"), "A view needs a name.")
+        return render.redirect(entity.url + "?" + ctx.field("query"), "A view needs a name.", failed=True)
     response = render.redirect(entity.url + "?" + ctx.field("query"), message)
     response.set_cookie(saved_views.COOKIE, saved_views.dump(views), max_age=365 * 86400, httponly=True,
                         samesite="lax", path="/")
@@ -267,7 +267,7 @@ def _failed_elsewhere(ctx: Ctx, here: str, label: str, outcome: Outcome) -> Resp
     if not back or back.split("#")[0] == here:
         return None
     return render.redirect(back, f"{label} failed: {outcome.detail} "
-                           + " ".join(f"{e.get('field')}: {e.get('message')}" for e in outcome.errors))
+                           + " ".join(f"{e.get('field')}: {e.get('message')}" for e in outcome.errors), failed=True)
 
 
 def _after(ctx: Ctx, outcome: Outcome, goto: tuple[str, str] | None) -> str | None:

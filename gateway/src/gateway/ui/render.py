@@ -18,6 +18,7 @@ from gateway.ui.forms import REFERENCES
 
 HERE = Path(__file__).parent
 FLASH_COOKIE = "crm_flash"
+FAILED = "!"  # a flash message starting so reports a failure
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 # Activities' "regarding" types -> the entity whose record page shows it.
 REGARDING_ENTITIES = {"account": "accounts", "contact": "contacts", "lead": "leads", "opportunity": "opportunities",
@@ -109,8 +110,10 @@ _env.globals.update(AREAS=catalog.AREAS, ENTITIES=catalog.ENTITIES, REFERENCES=R
 def page(request: Request, template: str, viewer: session.Viewer | None, status: int = 200, *,
          area: str | None = None, title: str = "", **context) -> HTMLResponse:
     flash = unquote(request.cookies.get(FLASH_COOKIE, "")) or None
+    failed = bool(flash and flash.startswith(FAILED))
     html = _env.get_template(template).render(
-        request=request, viewer=viewer, area=area, title=title, flash=flash,
+        request=request, viewer=viewer, area=area, title=title, flash=flash and flash.removeprefix(FAILED),
+        flash_failed=failed,
         csrf=session.csrf_token(request), path=request.url.path, **context)
     response = HTMLResponse(html, status_code=status)
     if flash:
@@ -119,10 +122,12 @@ def page(request: Request, template: str, viewer: session.Viewer | None, status:
     return response
 
 
-def redirect(url: str, flash: str | None = None) -> RedirectResponse:
-    """After a successful post: see the result (303, so a reload does not post again)."""
+def redirect(url: str, flash: str | None = None, failed: bool = False) -> RedirectResponse:
+    """After a post: see the result (303, so a reload does not post again), with a message
+    for the next page; `failed` shows it as a problem."""
     response = RedirectResponse(url, status_code=303)
     if flash:
+        flash = (FAILED if failed else "") + flash
         # Quoted: a cookie carries latin-1 only, messages carry any text (names, “quotes”).
         response.set_cookie(FLASH_COOKIE, quote(flash[:300]), max_age=60, httponly=True, samesite="lax", path="/")
     return response
