@@ -122,6 +122,16 @@ def reload_until(page: Page, locator: Locator, timeout_s: float = EVENTUAL_S) ->
         page.reload()
 
 
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+    .filter(e => e.type !== 'hidden' && !e.labels.length && !e.getAttribute('aria-label'))
+    .map(e => e.name || e.id)"""
+
+
+def unlabelled(page: Page) -> list[str]:
+    """Form controls a screen reader could not name."""
+    return page.evaluate(UNLABELLED)
+
+
 def detail(page: Page, label: str) -> Locator:
     """The value of one field in a record page's details."""
     return page.locator(".details div", has=page.locator("dt", has_text=re.compile(f"^{label}$"))).locator("dd")
@@ -314,6 +324,7 @@ def test_validation_messages_appear_next_to_the_fields_they_concern(ui):
     fill(page.locator("form.record-form"), {"Probability": "50"})
     page.get_by_role("button", name="Create").click()
     flash(page, "created")
+    assert unlabelled(page) == []  # every action's and child's form on a record page too
     act(page, "Win…", {"Actual revenue": "lots"})
     expect(page.locator("#a-win-f-actual-revenue-error")).to_be_visible()
     expect(page.locator(".titlebar .status")).to_have_text("open")
@@ -327,6 +338,7 @@ def test_every_work_area_and_the_dashboards_render_without_errors(ui):
                       ("dashboards", "/dashboards")):
         page.goto(url)
         expect(page.locator("h1")).to_be_visible()
+        assert unlabelled(page) == [], url
         shot(page, name)
     for chart in ("Open pipeline by stage", "Won revenue by month", "Open cases by priority and SLA state",
                   "Campaign ROI"):
@@ -334,3 +346,7 @@ def test_every_work_area_and_the_dashboards_render_without_errors(ui):
     # Keyboard: the skip link is the first stop and leads to the content.
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    for url in ("/sales/opportunities/new", "/service/cases/new", "/scheduling/bookings/new",
+                "/marketing/quick-campaigns", "/my-work"):
+        page.goto(url)
+        assert unlabelled(page) == [], url
