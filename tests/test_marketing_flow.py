@@ -10,8 +10,8 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-
 from crmkit.testing.bus import publish_event
+from crmkit.testing.suite_http import ok
 from crmkit.testing.waiting import wait_until
 from gateway.rpc import RpcClient
 
@@ -27,11 +27,6 @@ def born(years: int, days: int = 0) -> str:
     day = today.replace(year=today.year - years) if (today.month, today.day) != (2, 29) \
         else today.replace(year=today.year - years, day=28)
     return (day - timedelta(days=days)).isoformat()
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def sales_call(suite, method: str, **kwargs):

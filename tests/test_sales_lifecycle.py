@@ -5,19 +5,14 @@ import io
 import uuid
 from decimal import Decimal
 
-from docx import Document
-
 from crmkit.testing.bus import Subscriber
 from crmkit.testing.contracts import example_event
+from crmkit.testing.suite_http import ok
 from crmkit.testing.waiting import wait_until
+from docx import Document
 from sales.schemas import EVENT_PAYLOADS
 
 PROBLEM = "application/problem+json"
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def matches_fixture(event: dict) -> None:

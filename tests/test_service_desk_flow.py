@@ -7,16 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import httpx
-
 from crmkit.testing.bus import publish_event
+from crmkit.testing.suite_http import ok
 from crmkit.testing.waiting import wait_until
 
 WAIT_S = 30
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def active_contract(api, account_id, minutes):

@@ -20,7 +20,7 @@ from gateway.rpc import RemoteError, RpcClient, ServiceUnavailable
 log = logging.getLogger(__name__)
 
 # Well under a second in all, so the page answers within 1 s with a service stopped.
-BUDGET_S = float(env("CRM_CUSTOMER360_BUDGET_S", "0.8"))
+BUDGET_S = float(env("CRM_CUSTOMER360_BUDGET_S", "0.6"))
 
 EMPTY = {
     "account": None, "contacts": [],
