@@ -22,8 +22,8 @@ first pages of the hot record (50 and 500 per page), walking its pages with curs
 step a request), type and status filters (common and rare), both filters together, and
 first pages of ordinary records chosen at random.
 
-    /work/main/.venv/bin/python services/activities/bench/timeline.py
-    /work/main/.venv/bin/python services/activities/bench/timeline.py --total 200000 --hot 100000  # quicker
+    /work/main/.venv/bin/python bench/activities_timeline.py
+    /work/main/.venv/bin/python bench/activities_timeline.py --total 200000 --hot 100000  # quicker
 
 Always exits 0: it measures, it does not gate (the target, p95 <= 50 ms, is printed beside).
 """
