@@ -8,8 +8,8 @@ gateway (unique names), migrated, then all five services and the gateway started
 --workers client threads, at the scale of --scale (1 = 1,000 accounts, 2,000 contacts, 1,000
 leads, 1,000 opportunities of which ~30 % won, 20 products, a price list, 100 quotes of 2
 lines, 20 campaigns (10 responses on one), 50 contracts, 500 cases, 1,000 activities), then
-ANALYZE runs on every database; the scheduler, which has no API routes yet, gets 20 resources,
-a service and 40 bookings in the coming week through the Scheduling pages' own forms.
+ANALYZE runs on every database; the scheduler gets 20 resources, a service and 40 bookings in
+the coming week through the Scheduling pages' own forms.
 
 A browser-like client signs in through /login and GETs each page --requests times, one
 after the other, after one warm-up: list pages (default and sorted/filtered), record pages
@@ -151,7 +151,7 @@ def sign_in(url: str) -> httpx.Client:
 
 
 def ui_post(browser: httpx.Client, form_url: str, data: dict) -> str:
-    """Submit one of the UI's own forms (the scheduler has no API routes yet); the record URL."""
+    """Submit one of the UI's own forms; the new record's URL."""
     token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(form_url).text).group(1)
     answer = browser.post(form_url, data={"csrf_token": token, **data})
     if answer.status_code != 303:

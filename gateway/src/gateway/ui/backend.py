@@ -60,9 +60,8 @@ def _problem_outcome(problem: problems.Problem) -> Outcome:
 class Backend:
     """One per page request: the caller's bearer token and request id go with every call."""
 
-    def __init__(self, request: Request, token: str | None, user_id: str | None = None):
+    def __init__(self, request: Request, token: str | None):
         self._request = request
-        self.user_id = user_id
         headers = {requestid.HEADER: requestid.request_id()}
         if token:
             headers["Authorization"] = f"Bearer {token}"

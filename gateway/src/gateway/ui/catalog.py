@@ -72,7 +72,7 @@ class Entity:
     area: str
     title: str
     singular: str
-    source: ApiSource | RpcSource
+    source: ApiSource
     columns: tuple[Column, ...]
     title_of: Callable[[dict], str]
     create_fields: tuple[Field, ...] = ()
@@ -334,7 +334,7 @@ CONTRACTS = Entity(
     regarding="contract",
 )
 
-# --- Scheduling (the scheduler's RPC until the API fronts it) ---------------------------------
+# --- Scheduling --------------------------------------------------------------------------------
 
 KINDS = ("user", "equipment", "facility")
 RESOURCE_FIELDS = (
@@ -353,13 +353,13 @@ SERVICE_FIELDS = (
                '{"kind": "facility", "min_capacity": "attendees"}]'),
 )
 RESOURCES = Entity(
-    "resources", "scheduling", "Resources", "Resource", RpcSource("scheduler", "resource", "resources"),
+    "resources", "scheduling", "Resources", "Resource", api("scheduler/resources", "scheduler", "resource", "resources"),
     (Column("name", "Name", sortable=True), Column("kind", "Kind"), Column("capacity", "Capacity"),
      Column("timezone", "Time zone"), CREATED),
     name, RESOURCE_FIELDS, RESOURCE_FIELDS, (Field("kind", "Kind", "select", options=KINDS),),
 )
 SCHEDULER_SERVICES = Entity(
-    "scheduler_services", "scheduling", "Services", "Service", RpcSource("scheduler", "service", "services"),
+    "scheduler_services", "scheduling", "Services", "Service", api("scheduler/services", "scheduler", "service", "services"),
     (Column("name", "Name", sortable=True), Column("duration_minutes", "Minutes"),
      Column("default_attendees", "Attendees"), CREATED),
     name, SERVICE_FIELDS, SERVICE_FIELDS,
@@ -367,7 +367,7 @@ SCHEDULER_SERVICES = Entity(
 )
 RESOURCE_GROUPS = Entity(
     "resource_groups", "scheduling", "Resource groups", "Resource group",
-    RpcSource("scheduler", "resource_group", "resource_groups"),
+    api("scheduler/resource-groups", "scheduler", "resource_group", "resource_groups"),
     (Column("name", "Name", sortable=True), CREATED), name,
     (Field("name", "Name", required=True), Field("description", "Description", "textarea"),
      Field("member_ids", "Member resource ids (comma separated)", "list")),
@@ -375,7 +375,7 @@ RESOURCE_GROUPS = Entity(
      Field("member_ids", "Member resource ids (comma separated)", "list")),
 )
 BOOKINGS = Entity(
-    "bookings", "scheduling", "Bookings", "Booking", RpcSource("scheduler", "booking", "bookings"),
+    "bookings", "scheduling", "Bookings", "Booking", api("scheduler/bookings", "scheduler", "booking", "bookings"),
     (Column("subject", "Subject"), Column("start", "Start", "datetime", sortable=True),
      Column("end", "End", "datetime"), Column("service_id", "Service", "ref", ref="scheduler_services"), STATUS),
     lambda r: str(r.get("subject") or f"Booking {r.get('start', '')[:16]}"),

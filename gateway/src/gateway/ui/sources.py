@@ -1,5 +1,5 @@
-"""Where an entity's records come from: its API path, or (for the scheduler, which has no
-API routes yet) its service's RPC methods, named the way `gateway.crud` names them."""
+"""Where an entity's records come from: its API path, and for names only, its service's RPC
+methods (named the way `gateway.crud` names them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -43,7 +43,7 @@ class ApiSource:
 @dataclass(frozen=True)
 class RpcSource:
     service: str
-    singular: str  # "resource" -> create_resource, get_resource(resource_id=...)
+    singular: str  # "resource" -> get_resource(resource_id=...), list_resources
     plural: str
 
     def reader(self) -> "RpcSource":
@@ -61,19 +61,3 @@ class RpcSource:
 
     async def get(self, b: Backend, record_id: str) -> Outcome:
         return await b.rpc(self.service, f"get_{self.singular}", **{f"{self.singular}_id": record_id})
-
-    async def create(self, b: Backend, body: dict) -> Outcome:
-        outcome = await b.rpc(self.service, f"create_{self.singular}", data=body, owner_id=b.user_id)
-        return Outcome(201, outcome.body) if outcome.ok else outcome
-
-    async def update(self, b: Backend, record_id: str, changes: dict, version: int | None) -> Outcome:
-        return await b.rpc(self.service, f"update_{self.singular}", **{f"{self.singular}_id": record_id},
-                           changes=changes, expected_version=version)
-
-    async def action(self, b: Backend, record_id: str, name: str, body: dict | None) -> Outcome:
-        return await b.rpc(self.service, f"{name}_{self.singular}", **{f"{self.singular}_id": record_id},
-                           data=body or {})
-
-    async def delete(self, b: Backend, record_id: str) -> Outcome:
-        outcome = await b.rpc(self.service, f"delete_{self.singular}", **{f"{self.singular}_id": record_id})
-        return Outcome(204) if outcome.ok else outcome
