@@ -17,7 +17,6 @@ from gateway.ui.records import FormState, error_page, failed_form
 BOARD_DAYS = 7
 BOARD_RESOURCES = 100
 BOOKING_PAGES = 10
-CUSTOMER_SECTIONS = ("sales", "service_desk", "activities", "marketing", "scheduler")
 QUICK_FIELDS = model_fields(QuickCampaignCreate)
 
 
@@ -97,25 +96,14 @@ async def _bookings_until(ctx: Ctx, source, end: str) -> tuple[list[dict], str |
 
 
 async def customer(ctx: Ctx, account_id: str) -> Response:
-    """The customer 360: the API's own view once it has one, else each service's overview
-    side by side, a section that does not answer marked unavailable."""
-    if any(getattr(r, "path", "") == "/api/v1/customers/{account_id}" for r in ctx.request.app.routes):
-        outcome = await ctx.backend.get(f"customers/{account_id}")
-        if not outcome.ok:
-            return error_page(ctx, outcome)
-        view = outcome.body
-    else:
-        account = await ctx.backend.get(f"accounts/{account_id}")
-        if not account.ok:
-            return error_page(ctx, account)
-        sections = await asyncio.gather(*(ctx.backend.rpc(s, "customer_overview", account_id=account_id)
-                                          for s in CUSTOMER_SECTIONS))
-        view = {"account": account.body, "unavailable": []}
-        for service, outcome in zip(CUSTOMER_SECTIONS, sections):
-            if outcome.ok:
-                view |= {k: v for k, v in outcome.body.items() if k not in ("account_id", "account")}
-            else:
-                view["unavailable"].append(service)
+    """The customer 360: the API's view, a section whose service did not answer marked
+    unavailable by the API."""
+    outcome = await ctx.backend.get(f"customers/{account_id}")
+    if not outcome.ok:
+        return error_page(ctx, outcome)
+    view = outcome.body
+    # Without sales the account itself is among the unavailable sections.
+    view["account"] = view.get("account") or {"id": account_id, "name": "Customer (account unavailable)"}
     return render.page(ctx.request, "customer.html", ctx.viewer, area="sales", title=view["account"]["name"],
                        view=view)
 
