@@ -124,11 +124,12 @@ def auth_headers(get_token) -> dict[str, str]:
     return {"Authorization": f"Bearer {get_token(*ADMIN)}"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def start_service_process(client, rabbit_vhost, make_database, tmp_path_factory):
     """start_service_process("<package>") runs `python -m <package> run`, as deployed, on its
     own fresh database and the tests' vhost, and returns once the gateway gets answers from it.
-    One process per package for the session; all are stopped at its end."""
+    One process per package for the test module, stopped at its end: the vhost is shared, and
+    other modules (e.g. /ready's) expect only the services they start to answer."""
     import functools
 
     from crmkit.testing.waiting import wait_until
