@@ -51,6 +51,7 @@ green.patch()  # first thing: the writers and the services' psycopg must be coop
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
@@ -125,6 +126,9 @@ def service_env(suite: Suite, args) -> dict:
         env["CRM_MAX_WORKERS"] = str(args.max_workers)
     if args.relay_poll_interval:
         env["CRM_RELAY_POLL_INTERVAL_S"] = str(args.relay_poll_interval)
+    for setting in args.service_env:
+        key, _, value = setting.partition("=")
+        env[key] = value
     return env
 
 
@@ -246,7 +250,7 @@ def raw_broker_baseline(amqp_uri: str, count: int, prefetch: int) -> tuple[float
 class SalesWriters:
     """Green threads that create accounts exactly as the create_account RPC does."""
 
-    def __init__(self, sales_url: str, writers: int):
+    def __init__(self, sales_url: str, writers: int, events_per_commit: int = 1):
         from sales.customers import ACCOUNTS
         from crmkit.resources import ResourceFlows
 
@@ -254,18 +258,27 @@ class SalesWriters:
         db = DatabaseAccess(self.engine, "sales", None)
         self.flows = ResourceFlows(db, ACCOUNTS)
         self.writers = writers
+        self.events_per_commit = events_per_commit
+
+    @staticmethod
+    def _account(tag: str, i: int) -> dict:
+        return {"name": f"Bench {tag} {i}", "industry": "Software",
+                "address": {"city": "Lyon", "country": "France"}}
 
     def create_account(self, tag: str, i: int) -> None:
-        self.flows.create({"name": f"Bench {tag} {i}", "industry": "Software",
-                           "address": {"city": "Lyon", "country": "France"}}, owner_id=None)
+        self.flows.create(self._account(tag, i), owner_id=None)
 
     def burst(self, tag: str, count: int) -> float:
-        """Commit `count` events as fast as the writers can; returns commits/s."""
+        """Commit `count` events as fast as the writers can (`events_per_commit` accounts per
+        transaction, as an import does, when above 1); returns events committed per second."""
         indexes = iter(range(count))
 
         def writer():
-            for i in indexes:  # shared iterator: each index is taken once
-                self.create_account(tag, i)
+            while batch := list(itertools.islice(indexes, self.events_per_commit)):  # shared: each index once
+                if len(batch) == 1:
+                    self.create_account(tag, batch[0])
+                else:
+                    self.flows.create_many([self._account(tag, i) for i in batch], owner_id=None)
 
         started = time.monotonic()
         self._run(writer)
@@ -649,9 +662,10 @@ def report_table(args, results: dict) -> Table:
         table.row("publish, persistent, no confirms (msgs/s)", [r[0] for r in raw])
         table.row(f"consume + ack, prefetch {args.raw_prefetch} (msgs/s)", [r[1] for r in raw])
     if burst := results["burst"]:
-        table.section(f"Burst of {args.burst:,} AccountCreated, {args.writers} writers")
+        per_commit = "" if args.events_per_commit == 1 else f", {args.events_per_commit} per transaction"
+        table.section(f"Burst of {args.burst:,} AccountCreated, {args.writers} writers{per_commit}")
         table.row("pipeline events/s (first commit -> last handled)", [b["pipeline_rate"] for b in burst])
-        table.row("writers' commit rate (commits/s)", [b["commit_rate"] for b in burst])
+        table.row("writers' rate (events committed/s)", [b["commit_rate"] for b in burst])
         if raw_publish:
             table.row("pipeline / raw publish (%)", [100 * b["pipeline_rate"] / raw_publish for b in burst])
         table.row("peak outbox backlog (pending rows)", [b["peak_outbox"] for b in burst])
@@ -735,11 +749,16 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=float, default=20, help="duration of each paced run")
     parser.add_argument("--burst", type=int, default=20000, help="events per burst run")
     parser.add_argument("--writers", type=int, default=8, help="concurrent writer green threads")
+    parser.add_argument("--events-per-commit", type=int, default=1,
+                        help="burst only: accounts (events) per writer transaction, as an import "
+                             "commits them; 1 = one per transaction, as the create_account RPC")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement")
     parser.add_argument("--raw-messages", type=int, default=20000)
     parser.add_argument("--raw-prefetch", type=int, default=100)
     parser.add_argument("--max-workers", type=int, help="CRM_MAX_WORKERS for the services")
     parser.add_argument("--relay-poll-interval", type=float, help="CRM_RELAY_POLL_INTERVAL_S")
+    parser.add_argument("--service-env", action="append", default=[], metavar="CRM_X=VALUE",
+                        help="any other setting for both services, e.g. CRM_EVENT_LINGER_MS=20")
     parser.add_argument("--no-vacuum", action="store_true",
                         help="do not VACUUM the sales outbox between measurements (with "
                              "autovacuum off, as on the development machines, the relay's "
@@ -755,7 +774,7 @@ def parse_args(argv=None):
 
 def run_measurements(args, suite: Suite) -> dict:
     results = {"raw": [], "burst": [], "lag": {}, "stages": [], "autovacuum": "?"}
-    writers = SalesWriters(suite.sales_url, args.writers)
+    writers = SalesWriters(suite.sales_url, args.writers, args.events_per_commit)
     observer = Observer(suite)
     cpu = CpuMeter(suite)
     repeats = range(1, args.repeats + 1)

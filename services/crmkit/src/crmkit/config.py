@@ -86,9 +86,10 @@ class ServiceConfig:
     max_workers: int = 10
     relay_poll_interval_s: float = 1.0
     event_prefetch: int = 100  # events waiting per consumer: the largest batch
-    event_linger_ms: float = 5.0  # how long a batch waits for more events once one arrived
+    event_linger_ms: float = 20.0  # how long a batch waits for more events once one arrived
     outbox_retention_h: float = 72.0  # published events are deleted after this many hours
     metrics_port: int = 0  # serve Prometheus /metrics on this port; 0: off
+    relay_min_pass_ms: float = 25.0  # relay passes at least this far apart, so busy times batch
 
     @classmethod
     def from_env(cls, service: str) -> "ServiceConfig":
@@ -100,9 +101,10 @@ class ServiceConfig:
             max_workers=int(env("CRM_MAX_WORKERS", "10")),
             relay_poll_interval_s=float(env("CRM_RELAY_POLL_INTERVAL_S", "1.0")),
             event_prefetch=int(env("CRM_EVENT_PREFETCH", "100")),
-            event_linger_ms=float(env("CRM_EVENT_LINGER_MS", "5")),
+            event_linger_ms=float(env("CRM_EVENT_LINGER_MS", "20")),
             outbox_retention_h=float(env("CRM_OUTBOX_RETENTION_H", "72")),
             metrics_port=int(env("CRM_METRICS_PORT", "0")),
+            relay_min_pass_ms=float(env("CRM_RELAY_MIN_PASS_MS", "25")),
         )
 
     def nameko_config(self) -> dict:
@@ -121,6 +123,7 @@ class ServiceConfig:
             "CRM_EVENT_LINGER_MS": self.event_linger_ms,
             "CRM_OUTBOX_RETENTION_H": self.outbox_retention_h,
             "CRM_METRICS_PORT": self.metrics_port,
+            "CRM_RELAY_MIN_PASS_MS": self.relay_min_pass_ms,
         }
 
 

@@ -14,7 +14,7 @@ transaction (one inbox insert, one commit, then each message acked). A transacti
 cost more CPU than the handlers themselves (docs/BENCHMARKS.md). If anything in a batch fails,
 the batch rolls back and its events are handled again one per transaction, so one bad event
 neither blocks nor fails the others and each keeps its own retry count. A batch starts at most
-`CRM_EVENT_LINGER_MS` (5 ms) after its first event arrived, or at once when it is full: without
+`CRM_EVENT_LINGER_MS` (20 ms) after its first event arrived, or at once when it is full: without
 that short wait a consumer that keeps up would start a transaction per event again.
 """
 from __future__ import annotations
@@ -54,7 +54,7 @@ DEFAULT_EVENT_PREFETCH = 100
 # Batches of one handler running at once: two overlap one's database waits with the other's
 # Python work; more would only split the backlog into smaller batches.
 BATCHES_IN_FLIGHT = 2
-DEFAULT_EVENT_LINGER_MS = 5
+DEFAULT_EVENT_LINGER_MS = 20
 
 
 class EventQueueConsumer(QueueConsumer):

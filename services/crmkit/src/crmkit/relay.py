@@ -38,7 +38,7 @@ PURGE_SLICE = 5000
 
 class OutboxRelayLoop:
     def __init__(self, database_url: str, amqp_uri: str, service: str = "", batch_size: int = 500,
-                 poll_interval_s: float = 1.0, min_pass_interval_s: float = 0.01,
+                 poll_interval_s: float = 1.0, min_pass_interval_s: float = 0.025,
                  retention: timedelta = timedelta(hours=72)):
         self.engine = make_engine(database_url, pool_size=2)
         self.libpq_url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -171,6 +171,7 @@ class OutboxRelay(DependencyProvider):
             config["DATABASE_URL"], config["AMQP_URI"],
             service=config.get("SERVICE_NAME", self.container.service_name),
             poll_interval_s=float(config.get("CRM_RELAY_POLL_INTERVAL_S", 1.0)),
+            min_pass_interval_s=float(config.get("CRM_RELAY_MIN_PASS_MS", 25)) / 1000,
             retention=timedelta(hours=float(config.get("CRM_OUTBOX_RETENTION_H", 72))),
         )
 

@@ -70,6 +70,28 @@ class ResourceFlows:
             self._publish(uow, "Created", self.resource.event_payload(record))
             return record
 
+    def create_many(self, items: list[dict], owner_id: str | None) -> list[dict]:
+        """Create several records in one transaction (imports, bulk loads): all or none.
+        Every bad field of every item is reported, as `<index>.<field>`."""
+        loaded, errors = [], []
+        for index, data in enumerate(items):
+            try:
+                loaded.append(self.resource.normalise(load(_schema(self.resource.schema), data)))
+            except ValidationFailed as failure:
+                errors += [error | {"field": f"{index}.{error['field']}"} for error in failure.errors]
+        self._raise_for(errors)
+        with self.db.unit_of_work() as uow:
+            repo = self.resource.repository(uow.connection)
+            self._raise_for([error | {"field": f"{index}.{error['field']}"}
+                             for index, values in enumerate(loaded)
+                             for error in self.resource.check(repo, values)])
+            records = []
+            for values in loaded:
+                record = json_safe(repo.add(values, owner_id))
+                self._publish(uow, "Created", self.resource.event_payload(record))
+                records.append(record)
+            return records
+
     def get(self, record_id: str) -> dict:
         with self.db.reading() as connection:
             return json_safe(self._get_or_404(self.resource.repository(connection), record_id))
