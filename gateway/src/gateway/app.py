@@ -16,6 +16,7 @@ from gateway.idempotency import IdempotencyMiddleware
 from gateway.metrics import MetricsMiddleware
 from gateway.requestid import RequestIdMiddleware
 from gateway.routers import discover_routers
+from gateway.securityheaders import SecurityHeadersMiddleware
 from gateway.rpc import RpcClient
 
 log = logging.getLogger(__name__)
@@ -64,4 +65,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, routes=[r for router in routers for r in router.routes])
+    # Outermost: every response, even one a middleware answers itself, gets the headers.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -22,19 +22,40 @@ _bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/au
 
 def issue_token(settings: Settings, user: users.User, now: datetime | None = None) -> str:
     now = now or datetime.now(timezone.utc)
-    claims = {"sub": str(user.id), "iss": ISSUER, "iat": now,
+    claims = {"sub": str(user.id), "iss": ISSUER, "iat": now, "ver": user.token_version,
               "exp": now + timedelta(seconds=settings.token_ttl_s)}
     return jwt.encode(claims, settings.jwt_secret, algorithm=ALGORITHM)
 
 
-def user_id_from_token(settings: Settings, token: str) -> uuid.UUID | None:
-    """The user id of a valid, unexpired token of ours; None for anything else."""
+def token_claims(settings: Settings, token: str) -> tuple[uuid.UUID, int] | None:
+    """(user id, token version) of a valid, unexpired token of ours; None for anything else.
+    Tokens from before versions existed count as version 0."""
     try:
         claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM], issuer=ISSUER,
                             options={"require": ["sub", "exp", "iss"]})
-        return uuid.UUID(claims["sub"])
-    except (jwt.InvalidTokenError, ValueError):
+        version = claims.get("ver", 0)
+        if not isinstance(version, int):
+            return None
+        return uuid.UUID(claims["sub"]), version
+    except (jwt.InvalidTokenError, ValueError, TypeError):
         return None
+
+
+def user_id_from_token(settings: Settings, token: str) -> uuid.UUID | None:
+    """The user id of a valid, unexpired token of ours; None for anything else.
+    Says nothing about revocation: use `user_from_token` for that."""
+    claims = token_claims(settings, token)
+    return claims[0] if claims is not None else None
+
+
+async def user_from_token(settings: Settings, engine: AsyncEngine, token: str) -> users.User | None:
+    """The active user a token belongs to, unless it was issued before their last password
+    change (its version is older than the user's)."""
+    claims = token_claims(settings, token)
+    if claims is None:
+        return None
+    user = await users.get_active_user(engine, claims[0])
+    return user if user is not None and user.token_version == claims[1] else None
 
 
 def user_id_from_authorization(settings: Settings, header: str | None) -> uuid.UUID | None:
@@ -56,11 +77,11 @@ async def current_user(
     engine: Annotated[AsyncEngine, Depends(deps.engine)],
 ) -> users.User:
     """The caller; answers 401 problem+json without a valid token of an active user.
-    The database check makes deactivating a user take effect before its tokens expire."""
+    The database check makes deactivating a user, or changing their password, take effect
+    before their tokens expire."""
     if credentials is None:
         raise unauthorized("A bearer token is required.")
-    user_id = user_id_from_token(settings, credentials.credentials)
-    user = await users.get_active_user(engine, user_id) if user_id is not None else None
+    user = await user_from_token(settings, engine, credentials.credentials)
     if user is None:
         raise unauthorized("The token is invalid or has expired.", invalid_token=True)
     return user

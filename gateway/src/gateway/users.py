@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, create_engine, select
+from sqlalchemy import Connection, Engine, create_engine, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
@@ -32,10 +32,20 @@ class User:
     username: str
     is_admin: bool
     is_active: bool
+    # Tokens issued under an older version (before a password change) are refused.
+    token_version: int = 0
+
+
+_USER_COLUMNS = (users.c.id, users.c.username, users.c.is_admin, users.c.is_active,
+                 users.c.token_version)
 
 
 class UsernameTaken(Exception):
     pass
+
+
+class StaleCredentials(Exception):
+    """The user's password changed (or the user was deactivated) since their token was issued."""
 
 
 def hash_password(password: str) -> str:
@@ -68,7 +78,7 @@ def _insert_user(username: str, password: str, is_admin: bool):
         .values(id=uuid.uuid4(), username=username, password_hash=hash_password(password),
                 is_active=True, is_admin=is_admin, created_at=now, updated_at=now, version=1)
         .on_conflict_do_nothing(index_elements=["username"])
-        .returning(users.c.id, users.c.username, users.c.is_admin, users.c.is_active)
+        .returning(*_USER_COLUMNS)
     )
 
 
@@ -116,21 +126,40 @@ async def authenticate(engine: AsyncEngine, username: str, password: str) -> Use
     argon2 verification as wrong passwords so response times do not reveal which exist."""
     async with engine.connect() as conn:
         row = (await conn.execute(
-            select(users.c.id, users.c.username, users.c.is_admin, users.c.is_active,
-                   users.c.password_hash).where(users.c.username == username.strip())
+            select(*_USER_COLUMNS, users.c.password_hash).where(users.c.username == username.strip())
         )).first()
     # argon2 takes tens of milliseconds of CPU: keep it off the event loop.
     stored = row.password_hash if row is not None else await asyncio.to_thread(_decoy_hash)
     matches = await asyncio.to_thread(password_matches, stored, password)
     if row is None or not matches or not row.is_active:
         return None
-    return User(row.id, row.username, row.is_admin, row.is_active)
+    return User(row.id, row.username, row.is_admin, row.is_active, row.token_version)
 
 
 async def get_active_user(engine: AsyncEngine, user_id: uuid.UUID) -> User | None:
     async with engine.connect() as conn:
         row = (await conn.execute(
-            select(users.c.id, users.c.username, users.c.is_admin, users.c.is_active)
-            .where(users.c.id == user_id, users.c.is_active)
+            select(*_USER_COLUMNS).where(users.c.id == user_id, users.c.is_active)
         )).first()
     return User(*row) if row is not None else None
+
+
+async def change_password(engine: AsyncEngine, user: User, new_password: str) -> User:
+    """Store a new password and bump the token version, which revokes every token issued
+    before. The UPDATE is conditional on the version the caller's token carried, so two
+    concurrent changes cannot both succeed on a stale token."""
+    new_hash = await asyncio.to_thread(hash_password, new_password)
+    now = datetime.now(timezone.utc)
+    async with engine.begin() as conn:
+        row = (await conn.execute(
+            update(users)
+            .where(users.c.id == user.id, users.c.is_active,
+                   users.c.token_version == user.token_version)
+            .values(password_hash=new_hash, token_version=users.c.token_version + 1,
+                    password_changed_at=now, updated_at=now, version=users.c.version + 1)
+            .returning(*_USER_COLUMNS)
+        )).first()
+    if row is None:
+        raise StaleCredentials()
+    log.info("user %s changed their password; older tokens are revoked", user.id)
+    return User(*row)
