@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from gateway import deps
 from gateway.auth import CurrentUser, current_user
-from gateway.models.common import ListQuery, Page
+from gateway.models.common import AuditEntry, AuditQuery, ListQuery, Page
 from gateway.openapi import errors
 from gateway.problems import Problem
 from gateway.rpc import RpcClient
@@ -36,10 +36,16 @@ class Resource:
     update_model: type[BaseModel]
     record_model: type[BaseModel]
     list_query: type[ListQuery]
+    # the service's table of these records, for their audit history (default: the plural)
+    table: str | None = None
 
     @property
     def plural(self) -> str:
         return self.path.replace("-", "_")
+
+    @property
+    def audit_table(self) -> str:
+        return self.table or self.plural
 
     def location(self, record_id: object) -> str:
         return f"{API_PREFIX}/{self.path}/{record_id}"
@@ -60,7 +66,12 @@ def _etag(record: dict) -> dict[str, str]:
     return {"ETag": f'"{version}"'} if version is not None else {}
 
 
+# Every resource given a router, so tests can check each against its owning service.
+REGISTERED: list[Resource] = []
+
+
 def crud_router(res: Resource) -> APIRouter:
+    REGISTERED.append(res)
     router = APIRouter(prefix=f"{API_PREFIX}/{res.path}", tags=[res.path],
                        dependencies=[Depends(current_user)], responses=errors(401, 503))
     Rpc = Annotated[RpcClient, Depends(deps.rpc)]
@@ -105,6 +116,14 @@ def crud_router(res: Resource) -> APIRouter:
                                 expected_version=expected_version(if_match))
         response.headers.update(_etag(record))
         return record
+
+    @router.get(one + "/audit", response_model=Page[AuditEntry], operation_id=f"get_{res.singular}_audit",
+                summary=f"Audit history of {name}: who changed which fields, from what to what, newest first",
+                responses=errors(404, 422))
+    async def get_audit(record_id: RecordId, rpc: Rpc, query: Annotated[AuditQuery, Query()]):
+        await rpc.call(res.service, f"get_{res.singular}", **{id_name: str(record_id)})  # 404 if unknown
+        return await rpc.call(res.service, "get_audit", table=res.audit_table, record_id=str(record_id),
+                              limit=query.limit, cursor=query.cursor)
 
     @router.delete(one, status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                    operation_id=f"delete_{res.singular}", summary=f"Delete {name}",

@@ -20,6 +20,11 @@ _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 current: contextvars.ContextVar[str | None] = logs.correlation_id
 
 
+# The authenticated user of the current request (set by gateway.auth.current_user), carried to
+# the services with each RPC.
+actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("actor", default=None)
+
+
 def request_id() -> str:
     """The current request's id, or a fresh one outside a request (e.g. /ready probes)."""
     return current.get() or str(uuid.uuid4())

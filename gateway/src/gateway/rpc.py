@@ -184,6 +184,8 @@ class RpcClient:
                 headers={
                     "nameko.correlation_id": requestid.request_id(),
                     "nameko.call_id_stack": [f"{CLIENT_NAME}.{uuid.uuid4()}"],
+                    # Who acts: the services write it into their audit trail (crmkit.audit).
+                    **({"nameko.user_id": actor} if (actor := requestid.actor.get()) else {}),
                 },
                 # The caller gives up after `timeout`; a service that starts later must not
                 # act on a request nobody waits for any more.

@@ -1,7 +1,7 @@
 """Models every resource shares: problems, pages, record metadata, list parameters."""
 from __future__ import annotations
 
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -63,6 +63,24 @@ class ListQuery(BaseModel):
         """The equality filters that were given, JSON-safe."""
         return self.model_dump(mode="json", exclude_none=True,
                                exclude=set(ListQuery.model_fields))
+
+
+class AuditQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+    cursor: str | None = None
+
+
+class AuditEntry(BaseModel):
+    """One change of a record: created, updated (only the fields that changed) or deleted."""
+
+    id: int
+    action: str = Field(description="created, updated or deleted")
+    changes: dict[str, dict[str, Any]] = Field(description='{"field": {"from": old, "to": new}}')
+    actor_id: str | None = Field(None, description="the user who made the change; null for changes "
+                                                  "a service made on its own (e.g. from an event)")
+    at: AwareDatetime
 
 
 class ProblemDetail(BaseModel):

@@ -34,7 +34,7 @@ async def list_article_versions(article_id: UUID, rpc: Rpc):
 
 
 router = combined(
-    crud_router(ArticleResource(path="kb/articles", singular="article", service=SERVICE,
+    crud_router(ArticleResource(path="kb/articles", singular="article", service=SERVICE, table="kb_articles",
                                 create_model=ArticleCreate, update_model=ArticleUpdate, record_model=Article,
                                 list_query=ArticleListQuery)),
     actions,

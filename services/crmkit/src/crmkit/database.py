@@ -18,6 +18,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import Connection, Engine, bindparam, create_engine, func, insert, select
 
 from crmkit import green
+from crmkit.audit import SET_ACTOR
 from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import outbox
 
@@ -63,15 +64,19 @@ class UnitOfWork:
 class DatabaseAccess:
     """What a worker sees as `self.db`."""
 
-    def __init__(self, engine: Engine, service: str, correlation_id: str | None):
+    def __init__(self, engine: Engine, service: str, correlation_id: str | None,
+                 actor_id: str | None = None):
         self._engine = engine
         self.service = service
         self.correlation_id = correlation_id
+        self.actor_id = actor_id  # the user on whose behalf this worker acts, for the audit trail
 
     @contextmanager
     def unit_of_work(self, correlation_id: str | None = None) -> Iterator[UnitOfWork]:
         """Commits when the block ends, rolls back if it raises."""
         with self._engine.begin() as connection:
+            if self.actor_id:
+                connection.execute(SET_ACTOR, {"actor": self.actor_id})
             correlation = as_correlation_id(correlation_id or self.correlation_id)
             yield UnitOfWork(connection, self.service, correlation)
 
@@ -105,6 +110,8 @@ class Database(DependencyProvider):
         self.engine.dispose()
 
     def get_dependency(self, worker_ctx) -> DatabaseAccess:
-        # The gateway sends its request id as nameko context data; events set their own.
-        correlation_id = worker_ctx.context_data.get("correlation_id")
-        return DatabaseAccess(self.engine, self.service, correlation_id)
+        # The gateway sends its request id and its user as nameko context data; events set
+        # their own correlation, and changes they cause have no user.
+        context = worker_ctx.context_data
+        return DatabaseAccess(self.engine, self.service, context.get("correlation_id"),
+                              actor_id=context.get("user_id"))

@@ -37,13 +37,18 @@ def upgrade(package: str, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(package, url), revision)
 
 
-def run_env() -> None:
-    """The whole of every service's migrations/env.py (online mode only)."""
+def run_env(audit: bool = True) -> None:
+    """The whole of every service's migrations/env.py (online mode only). With `audit`, every
+    table with an `id` gets the audit trigger once the revisions ran (crmkit.audit)."""
     from alembic import context
+
+    from crmkit.audit import ensure_audit
 
     engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
     with engine.connect() as connection:
         context.configure(connection=connection)
         with context.begin_transaction():
             context.run_migrations()
+            if audit:
+                ensure_audit(connection)
     engine.dispose()

@@ -9,7 +9,8 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc, rpc
 from sqlalchemy import text
 
-from crmkit import logs
+from crmkit import audit, logs
+from crmkit.errors import EXPECTED
 from crmkit.database import Database
 from crmkit.metrics import Metrics
 from crmkit.relay import OutboxRelay
@@ -47,6 +48,12 @@ class CrmService:
     relay = OutboxRelay()
     metrics = Metrics()
     correlation = CorrelationTracker()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_audit(self, table: str, record_id: str, limit: int = 50, cursor: str | None = None) -> dict:
+        """The audit history of one record of this service (crmkit.audit), newest first."""
+        with self.db.reading() as connection:
+            return audit.history(connection, table, record_id, limit, cursor)
 
     @rpc
     def health(self) -> dict:
