@@ -10,7 +10,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway import deps, users
+from gateway import deps, requestid, users
 from gateway.config import Settings
 from gateway.problems import Problem
 
@@ -84,6 +84,7 @@ async def current_user(
     user = await user_from_token(settings, engine, credentials.credentials)
     if user is None:
         raise unauthorized("The token is invalid or has expired.", invalid_token=True)
+    requestid.actor.set(str(user.id))  # RPCs of this request name the user (audit trail)
     return user
 
 
