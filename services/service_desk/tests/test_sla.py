@@ -86,3 +86,12 @@ def test_policies_are_validated(desk):
     assert [e["field"] for e in raised.value.errors] == ["priority"]
     [policy] = desk.rpc.list_sla_policies()["items"]
     assert (policy["day_start"], policy["day_end"], policy["working_days"]) == ("09:00", "17:00", [0, 1, 2, 3, 4])
+
+
+def test_working_hours_with_a_utc_offset_are_refused_not_a_crash(desk):
+    """Found by API fuzzing: "00:55:31+06:44" reached the naive/aware comparison (502)."""
+    with pytest.raises(ValidationFailed) as raised:
+        desk.rpc.create_sla_policy({"name": "Offset", "priority": "low", "first_response_minutes": 5,
+                                    "resolve_minutes": 5, "day_start": "08:00+02:00", "day_end": "00:55:31+06:44"})
+    assert {e["field"] for e in raised.value.errors} == {"day_start", "day_end"}
+    assert not [p for p in desk.rpc.list_sla_policies()["items"] if p["name"] == "Offset"]

@@ -79,6 +79,11 @@ class ContractInput(Input):
 
 # --- SLA policies -----------------------------------------------------------------------
 
+def _naive_time(value: time) -> None:
+    if value.tzinfo is not None:
+        raise ValidationError("must be a time of day without a UTC offset (time_zone applies)")
+
+
 class SlaPolicyInput(Input):
     name = _text(200, required=True)
     priority = _choice(PRIORITIES, required=True)
@@ -88,8 +93,10 @@ class SlaPolicyInput(Input):
     working_days = fields.List(fields.Integer(strict=True, validate=validate.Range(min=0, max=6)),
                                load_default=lambda: [0, 1, 2, 3, 4],
                                metadata={"description": "0 = Monday ... 6 = Sunday"})
-    day_start = fields.Time(load_default=time(9, 0))
-    day_end = fields.Time(load_default=time(17, 0))
+    # Wall-clock times in time_zone: an offset ("09:00+02:00") would contradict it (and
+    # naive and aware times cannot be compared), so it is refused.
+    day_start = fields.Time(load_default=time(9, 0), validate=_naive_time)
+    day_end = fields.Time(load_default=time(17, 0), validate=_naive_time)
     holidays = fields.List(fields.Date(), load_default=list)
     warn_percent = fields.Integer(load_default=75, strict=True, validate=validate.Range(min=1, max=100))
 
