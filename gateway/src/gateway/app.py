@@ -9,15 +9,15 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.exc import ProgrammingError
 
-from gateway import db, idempotency, openapi, problems, users
+from gateway import db, idempotency, openapi, problems, users, webhooks_dispatcher
 from gateway.bodylimit import BodyLimitMiddleware
 from gateway.config import Settings
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.metrics import MetricsMiddleware
 from gateway.requestid import RequestIdMiddleware
 from gateway.routers import discover_routers
-from gateway.securityheaders import SecurityHeadersMiddleware
 from gateway.rpc import RpcClient
+from gateway.webhooks_consumer import WebhookConsumer
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +43,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await rpc.start()
         purge = asyncio.create_task(idempotency.purge_periodically(engine, IDEMPOTENCY_RETENTION))
         app.state.engine, app.state.rpc = engine, rpc
+        consumer, dispatch = None, None
+        if settings.webhooks_enabled:
+            consumer = WebhookConsumer(settings.amqp_uri, engine)
+            await consumer.start()
+            dispatch = asyncio.create_task(webhooks_dispatcher.run_forever(engine, settings))
         try:
             yield
         finally:
             purge.cancel()
+            if consumer is not None:
+                dispatch.cancel()
+                await consumer.close()
             await rpc.close()
             await engine.dispose()
 
@@ -65,6 +73,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, routes=[r for router in routers for r in router.routes])
-    # Outermost: every response, even one a middleware answers itself, gets the headers.
-    app.add_middleware(SecurityHeadersMiddleware)
     return app

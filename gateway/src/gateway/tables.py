@@ -20,9 +20,6 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
-    # Tokens carry the version they were issued under; a password change bumps it.
-    Column("token_version", Integer, nullable=False, server_default="0"),
-    Column("password_changed_at", DateTime(timezone=True)),
 )
 
 idempotency_keys = Table(
@@ -38,4 +35,39 @@ idempotency_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("completed", Boolean, nullable=False),
     PrimaryKeyConstraint("user_id", "key"),
+)
+
+# --- webhooks (gateway.webhooks*) ------------------------------------------------------------
+
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("url", Text, nullable=False),
+    # Event types this subscription receives; "*" is every event.
+    Column("event_types", JSONB, nullable=False),
+    # Write-only over the API: the key receivers verify X-CRM-Signature with.
+    Column("secret", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("owner_id", Uuid),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("webhook_id", Uuid, ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_type", Text, nullable=False),
+    # The envelope exactly as it came off the bus: what is signed and sent, byte for byte.
+    Column("body", Text, nullable=False),
+    Column("status", Text, nullable=False),  # pending | delivered | parked
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
 )
