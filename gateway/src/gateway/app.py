@@ -14,8 +14,10 @@ from gateway.bodylimit import BodyLimitMiddleware
 from gateway.config import Settings
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.metrics import MetricsMiddleware
+from gateway.nulchars import NulCharacterMiddleware
 from gateway.requestid import RequestIdMiddleware
 from gateway.routers import discover_routers
+from gateway.securityheaders import SecurityHeadersMiddleware
 from gateway.rpc import RpcClient
 from gateway.webhooks_consumer import WebhookConsumer
 
@@ -70,7 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     # Last added runs first: metrics see every request, request ids cover idempotent replays.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(NulCharacterMiddleware)  # inside the body limit, which bounds its read
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, routes=[r for router in routers for r in router.routes])
+    # Outermost: every response, even one a middleware answers itself, gets the headers.
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

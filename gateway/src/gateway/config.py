@@ -14,6 +14,9 @@ Gateway-specific:
   CRM_READY_TIMEOUT_S          per service in GET /ready, default 2
   CRM_RETRY_AFTER_S            Retry-After on 503, default 5
   CRM_MAX_BODY_BYTES           largest request body, default 1 MiB
+  CRM_LOGIN_MAX_FAILURES_PER_USER / _PER_ADDRESS   failed password checks within
+                               CRM_LOGIN_WINDOW_S (default 900) before a lockout of
+                               CRM_LOGIN_LOCKOUT_S (default 900); defaults 5 and 50
 Webhooks (gateway.webhooks*):
   CRM_WEBHOOKS_ENABLED         consume events and deliver webhooks, default 1
   CRM_WEBHOOK_RETRY_DELAYS_S   back-off between attempts, comma separated; a delivery is
@@ -50,6 +53,11 @@ class Settings:
     # What a 503 tells clients to wait before retrying.
     retry_after_s: int = 5
     max_body_bytes: int = 1024 * 1024
+    # Brute-force protection of password checks (gateway.loginguard).
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_address: int = 50
+    login_window_s: float = 900.0
+    login_lockout_s: float = 900.0
     webhooks_enabled: bool = True
     # Minutes to hours: a receiver that is down for a deploy or an afternoon still gets
     # everything; tests shorten these.
@@ -75,6 +83,10 @@ class Settings:
             ready_timeout_s=float(kit.env("CRM_READY_TIMEOUT_S", "2")),
             retry_after_s=int(kit.env("CRM_RETRY_AFTER_S", "5")),
             max_body_bytes=int(kit.env("CRM_MAX_BODY_BYTES", str(1024 * 1024))),
+            login_max_failures_per_user=int(kit.env("CRM_LOGIN_MAX_FAILURES_PER_USER", "5")),
+            login_max_failures_per_address=int(kit.env("CRM_LOGIN_MAX_FAILURES_PER_ADDRESS", "50")),
+            login_window_s=float(kit.env("CRM_LOGIN_WINDOW_S", "900")),
+            login_lockout_s=float(kit.env("CRM_LOGIN_LOCKOUT_S", "900")),
             webhooks_enabled=kit.env("CRM_WEBHOOKS_ENABLED", "1") not in ("0", "false", "no"),
             webhook_retry_delays_s=tuple(
                 float(d) for d in kit.env("CRM_WEBHOOK_RETRY_DELAYS_S",

@@ -20,6 +20,9 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
+    # Tokens carry the version they were issued under; a password change bumps it.
+    Column("token_version", Integer, nullable=False, server_default="0"),
+    Column("password_changed_at", DateTime(timezone=True)),
 )
 
 idempotency_keys = Table(
