@@ -21,12 +21,13 @@ def run(host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
         port: int = typer.Option(8000, help="TCP port")) -> None:
     """Serve the API with uvicorn until SIGTERM / Ctrl-C."""
     import uvicorn
-    from crmkit import logs
+    from crmkit import logs, tracing
     from crmkit.config import env
 
     # JSON lines with the request's id (CRM_LOG_FORMAT=text for a terminal); uvicorn's access
     # log goes through the same handler, inside the request's context.
     logs.configure("gateway", env("CRM_LOG_FORMAT", "json"))
+    tracing.setup("gateway")
     # One worker per process: Prometheus counters live in the process, so scale out with
     # more processes (replicas), each scraped on its own.
     uvicorn.run("gateway.app:create_app", factory=True, host=host, port=port,

@@ -8,7 +8,7 @@ import contextvars
 import re
 import uuid
 
-from crmkit import logs
+from crmkit import logs, tracing
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,16 +38,28 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        supplied = dict(scope["headers"]).get(HEADER.lower().encode(), b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        supplied = headers.get(HEADER.lower().encode(), b"").decode("latin-1")
         rid = supplied if _ACCEPTABLE.match(supplied) else str(uuid.uuid4())
         token = current.set(rid)
+        # The request's span (a no-op unless CRM_OTEL_EXPORTER is set), child of the client's
+        # trace when it sent a traceparent; RPCs made meanwhile carry it on (gateway.rpc).
+        span, span_token = tracing.start(
+            f"{scope['method']} {scope['path']}", headers.get(b"traceparent", b"").decode("latin-1") or None,
+            **{"http.request.method": scope["method"], "url.path": scope["path"], "crm.request_id": rid})
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 MutableHeaders(scope=message)[HEADER] = rid
+                span.set_attribute("http.response.status_code", message["status"])
             await send(message)
 
+        error = None
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException as exc:
+            error = exc
+            raise
         finally:
+            tracing.finish(span, span_token, error)
             current.reset(token)

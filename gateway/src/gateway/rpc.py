@@ -23,6 +23,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import CONNECTION_EXCEPTIONS, PublishError
+from crmkit import tracing
 
 from gateway import metrics, requestid
 
@@ -186,6 +187,8 @@ class RpcClient:
                     "nameko.call_id_stack": [f"{CLIENT_NAME}.{uuid.uuid4()}"],
                     # Who acts: the services write it into their audit trail (crmkit.audit).
                     **({"nameko.user_id": actor} if (actor := requestid.actor.get()) else {}),
+                    # The request's trace continues in the service (crmkit.tracing).
+                    **({"nameko.traceparent": parent} if (parent := tracing.current_traceparent()) else {}),
                 },
                 # The caller gives up after `timeout`; a service that starts later must not
                 # act on a request nobody waits for any more.

@@ -29,12 +29,13 @@ import eventlet
 from kombu import Connection
 from kombu.pools import producers
 from nameko.events import EventHandler
+from opentelemetry import trace
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import QueueConsumer
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 
-from crmkit import logs, metrics
+from crmkit import logs, metrics, tracing
 from crmkit.config import consumer_settings_from
 from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import inbox
@@ -214,7 +215,9 @@ def _handle_in_one_transaction(service, method, handler: str, bodies: list):
                 cause = envelope.correlation_id or envelope.event_id
                 uow.correlation_id = as_correlation_id(cause)
                 logs.correlation_id.set(cause)
-                method(service, uow, envelope)
+                with tracing.span(f"handle {envelope.producer}.{envelope.event_type}", envelope.traceparent,
+                                  kind=trace.SpanKind.CONSUMER, handler=handler, event_id=envelope.event_id):
+                    method(service, uow, envelope)
                 done.append((cause, envelope))
             position = None  # from here on a failure is the commit's
         for cause, envelope in done:  # logged once committed, each under its own correlation id

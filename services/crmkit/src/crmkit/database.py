@@ -17,7 +17,7 @@ from typing import Iterator
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Connection, Engine, bindparam, create_engine, func, insert, select
 
-from crmkit import green
+from crmkit import green, tracing
 from crmkit.audit import SET_ACTOR
 from crmkit.envelope import Envelope, as_correlation_id
 from crmkit.tables import outbox
@@ -46,7 +46,8 @@ class UnitOfWork:
 
     def add_event(self, event_type: str, payload: dict, version: int = 1) -> Envelope:
         envelope = Envelope(event_type=event_type, producer=self.service, payload=payload,
-                            version=version, correlation_id=self.correlation_id)
+                            version=version, correlation_id=self.correlation_id,
+                            traceparent=tracing.current_traceparent())
         # The JSON column serialises the envelope here, inside the transaction: a payload that
         # is not JSON fails the unit of work, not the relay after commit.
         statement = OUTBOX_INSERT if self.events else OUTBOX_INSERT_AND_NOTIFY

@@ -21,6 +21,8 @@ class EnvelopeSchema(Schema):
     producer = fields.String(required=True, validate=validate.Length(min=1))
     correlation_id = fields.UUID(required=True, allow_none=True)
     payload = fields.Dict(required=True)
+    # W3C trace context of the change that produced the event (optional; crmkit.tracing).
+    traceparent = fields.String(load_default=None, allow_none=True)
 
 
 _schema = EnvelopeSchema()
@@ -49,9 +51,11 @@ class Envelope:
     correlation_id: str | None = None
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     occurred_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    traceparent: str | None = None
 
     def to_dict(self) -> dict:
-        return {
+        extra = {"traceparent": self.traceparent} if self.traceparent else {}
+        return extra | {
             "event_id": str(self.event_id),
             "event_type": self.event_type,
             "version": self.version,
@@ -75,4 +79,5 @@ class Envelope:
             producer=loaded["producer"],
             correlation_id=str(loaded["correlation_id"]) if loaded["correlation_id"] else None,
             payload=loaded["payload"],
+            traceparent=loaded["traceparent"],
         )

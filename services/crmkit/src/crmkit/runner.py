@@ -28,12 +28,13 @@ def service_cli(package: str, service_cls) -> typer.Typer:
         """Run the service until SIGTERM / Ctrl-C."""
         from nameko.cli.run import run as nameko_run
 
-        from crmkit import green, logs
+        from crmkit import green, logs, tracing
         from crmkit.config import env
         from crmkit.topology import declare_service_topology
 
         green.patch()
         logs.configure(name, env("CRM_LOG_FORMAT", "json"))
+        tracing.setup(name)
         config = ServiceConfig.from_env(name)
         declare_service_topology(config.amqp_uri, name, service_cls, config.consumer)
         nameko_run([service_cls], config.nameko_config())

@@ -9,7 +9,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc, rpc
 from sqlalchemy import text
 
-from crmkit import audit, logs
+from crmkit import audit, logs, tracing
 from crmkit.errors import EXPECTED
 from crmkit.database import Database
 from crmkit.metrics import Metrics
@@ -25,20 +25,26 @@ class CorrelationTracker(DependencyProvider):
 
     def setup(self) -> None:
         self._started: dict = {}
+        self.service = self.container.config.get("SERVICE_NAME", self.container.service_name)
 
     def worker_setup(self, worker_ctx) -> None:
         cid = worker_ctx.context_data.get("correlation_id")
         if cid:
             logs.correlation_id.set(str(cid))
         if isinstance(worker_ctx.entrypoint, Rpc):
-            self._started[worker_ctx] = time.perf_counter()
+            # The caller's trace (nameko context data) continues in this service.
+            span = tracing.start(f"rpc {self.service}.{worker_ctx.entrypoint.method_name}",
+                                 worker_ctx.context_data.get(tracing.TRACEPARENT))
+            self._started[worker_ctx] = (time.perf_counter(), span)
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
         started = self._started.pop(worker_ctx, None)
         if started is not None:
+            began, span = started
             outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
+            tracing.finish(*span, error=exc_info[1] if exc_info else None)
             log.info("rpc %s %s in %.1f ms", worker_ctx.entrypoint.method_name, outcome,
-                     (time.perf_counter() - started) * 1000)
+                     (time.perf_counter() - began) * 1000)
 
 
 class CrmService:
