@@ -6,14 +6,10 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from crmkit.testing.suite_http import ok
 from crmkit.testing.waiting import wait_until
 
 WAIT_S = 60
-
-
-def ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def hours(days=range(5), start="09:00", end="17:00"):

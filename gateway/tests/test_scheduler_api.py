@@ -2,15 +2,10 @@
 its own process (database and bus of the test session)."""
 from __future__ import annotations
 
-import functools
-import os
-import subprocess
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from crmkit.testing.waiting import wait_until
 
 PROBLEM = "application/problem+json"
@@ -18,26 +13,8 @@ HOURS = [{"weekday": d, "start": "09:00", "end": "17:00"} for d in range(5)]
 
 
 @pytest.fixture(scope="module")
-def scheduler(client, rabbit_vhost, make_database, tmp_path_factory):
-    log = open(tmp_path_factory.mktemp("scheduler") / "scheduler.log", "ab")
-    env = {**os.environ, "CRM_AMQP_URI": rabbit_vhost, "CRM_LOG_FORMAT": "text",
-           "CRM_SCHEDULER_DATABASE_URL": make_database("scheduler"), "CRM_RETRY_DELAYS_MS": "100,200"}
-    process = subprocess.Popen([sys.executable, "-m", "scheduler", "run"], env=env, stdout=log, stderr=log)
-    health = functools.partial(client.app.state.rpc.call, "scheduler", "health", timeout_s=1.0)
-
-    def answers():
-        try:
-            return client.portal.call(health)["status"] == "ok"
-        except Exception:
-            return False
-
-    try:
-        wait_until(answers, timeout=60, interval=0.5, message="scheduler to answer")
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+def scheduler(start_service_process):
+    return start_service_process("scheduler")
 
 
 @pytest.fixture

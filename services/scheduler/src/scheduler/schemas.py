@@ -5,19 +5,21 @@ import re
 from datetime import timezone
 from zoneinfo import available_timezones
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from crmkit.fields import text as _text
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
 KINDS = ("user", "equipment", "facility")
 BOOKING_STATUSES = ("booked", "cancelled")
 CLOCK = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 _ZONES = frozenset(available_timezones()) | {"UTC"}
 MAX_LIMIT = 500
-
-
-def _text(max_length: int, required: bool = False):
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(allow_none=True, validate=validate.Length(max=max_length))
 
 
 def _aware(required: bool = True):
