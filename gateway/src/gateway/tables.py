@@ -74,3 +74,26 @@ webhook_deliveries = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True)),
 )
+
+# --- import jobs (gateway.imports*) ----------------------------------------------------------
+
+import_jobs = Table(
+    "import_jobs", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("resource", Text, nullable=False),
+    Column("file_format", Text, nullable=False),
+    Column("status", Text, nullable=False),  # queued | running | completed | failed
+    Column("total_rows", Integer, nullable=False),
+    Column("processed_rows", Integer, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    # [{"row": n, "errors": [{"field", "message"}]}], the first REJECTIONS_KEPT of them.
+    Column("rejections", JSONB, nullable=False),
+    Column("error", Text),
+    Column("owner_id", Uuid),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)

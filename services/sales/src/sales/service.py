@@ -4,14 +4,47 @@ from __future__ import annotations
 from nameko.rpc import rpc
 
 from crmkit.consumer import handles
-from crmkit.errors import EXPECTED
+from crmkit.errors import EXPECTED, ValidationFailed
+from crmkit.records import json_safe
 from crmkit.resources import ResourceFlows
 from crmkit.service_base import CrmService
 from sales import catalogue, customers, documents, leads, merges, opportunities, orders, overview, quotes
 from sales.customers import ACCOUNT_DUPLICATES, CONTACT_DUPLICATES
+from sales.domain.duplicates import email_key, name_key
 from sales.flows import create_refusing_duplicates
 
 command = rpc(expected_exceptions=EXPECTED)
+
+# --- bulk paths for imports (the gateway's import jobs) -------------------------------------
+# Per resource: how a record is found again by an imported row's matching field. Emails and
+# names are compared through the same keys as duplicate detection (case, legal forms), on
+# their indexed key columns.
+_BULK = {
+    "accounts": (customers.ACCOUNTS, {"account_number": ("account_number", str),
+                                      "name": ("name_key", name_key), "email": ("email_key", email_key)}),
+    "contacts": (customers.CONTACTS, {"email": ("email_key", email_key)}),
+    "leads": (leads.LEADS, {"email": ("email_key", email_key)}),
+    "products": (catalogue.PRODUCTS, {"product_number": ("product_number", str)}),
+}
+BULK_LIMIT = 5000
+
+
+def _find_bulk(db, resource_name: str, field: str, values: list) -> dict[str, dict]:
+    """{value: record} for each of `values` that a record of `resource_name` matches by
+    `field` (one query); values matching nothing are left out."""
+    resource, fields = _BULK.get(resource_name, (None, {}))
+    if field not in fields or not isinstance(values, list) or len(values) > BULK_LIMIT:
+        raise ValidationFailed(f"Cannot find {resource_name} in bulk by {field}", [
+            {"field": "field", "message": f"one of {', '.join(fields) or 'nothing'}"} if field not in fields else
+            {"field": "values", "message": f"a list of at most {BULK_LIMIT} values"}])
+    column, key = fields[field]
+    wanted = {str(value): key(str(value)) for value in values if value not in (None, "")}
+    with db.reading() as connection:
+        repo = resource.repository(connection)
+        rows = connection.execute(repo.table.select().where(
+            repo.table.c[column].in_(sorted(set(wanted.values()) - {None})))).mappings().all()
+        by_key = {row[column]: json_safe(repo.to_record(row)) for row in rows}
+    return {value: by_key[k] for value, k in wanted.items() if k in by_key}
 
 
 class SalesService(CrmService):
@@ -325,3 +358,27 @@ class SalesService(CrmService):
     @command
     def cancel_invoice(self, invoice_id):
         return orders.cancel_invoice(self.db, invoice_id)
+
+    # --- bulk paths for imports ------------------------------------------------------------
+
+    @command
+    def create_accounts_bulk(self, items, owner_id=None):
+        return ResourceFlows(self.db, customers.ACCOUNTS).create_many(items, owner_id)
+
+    @command
+    def create_contacts_bulk(self, items, owner_id=None):
+        return ResourceFlows(self.db, customers.CONTACTS).create_many(items, owner_id)
+
+    @command
+    def create_leads_bulk(self, items, owner_id=None):
+        return leads.flows(self.db).create_many(items, owner_id)
+
+    @command
+    def create_products_bulk(self, items, owner_id=None):
+        return catalogue.product_flows(self.db).create_many(items, owner_id)
+
+    @command
+    def find_records_bulk(self, resource, field, values):
+        """Records of `resource` (accounts, contacts, leads, products) matching `values` of
+        `field`: how an import finds the rows it updates instead of duplicating."""
+        return _find_bulk(self.db, resource, field, values)
