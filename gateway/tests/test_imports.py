@@ -166,3 +166,39 @@ def test_bad_uploads_are_problems(api):
     job_id = response.json()["id"]
     wait_until(lambda: api.get(f"/api/v1/imports/{job_id}").json()["status"] == "failed", timeout=30)
     assert "XLSX" in api.get(f"/api/v1/imports/{job_id}").json()["error"]
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+def test_exports_apply_the_list_filters_and_defuse_formulas(api):
+    for i, title in enumerate(["=HYPERLINK(\"http://evil\")", "+1+1", "@SUM(A1)", "-2+3", "Plain"]):
+        created = api.post("/api/v1/contacts", json={"last_name": f"Exp{i}", "email": f"exp{i}@exp.test",
+                                                     "job_title": title, "city": "Exportville"})
+        assert created.status_code == 201, created.text
+    api.post("/api/v1/contacts", json={"last_name": "Elsewhere", "email": "else@exp.test", "city": "Oslo"})
+
+    response = api.get("/api/v1/exports/contacts", params={"format": "csv", "city": "Exportville", "sort": "last_name"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/csv")
+    exported = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["last_name"] for row in exported] == [f"Exp{i}" for i in range(5)]
+    assert [row["job_title"] for row in exported] == [
+        "'=HYPERLINK(\"http://evil\")", "'+1+1", "'@SUM(A1)", "'-2+3", "Plain"]
+
+    from openpyxl import load_workbook
+    xlsx = api.get("/api/v1/exports/contacts", params={"format": "xlsx", "city": "Exportville", "sort": "last_name"})
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    header, first = values[0], values[1]
+    assert len(values) == 6
+    assert first[header.index("job_title")] == "'=HYPERLINK(\"http://evil\")"
+    assert sheet.cell(row=2, column=header.index("job_title") + 1).data_type == "s"  # text, not a formula
+
+
+def test_exports_refuse_bad_filters_and_unknown_resources(api):
+    bad = api.get("/api/v1/exports/contacts", params={"format": "csv", "colour": "red", "sort": "no such!"})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"colour", "sort"}
+    assert api.get("/api/v1/exports/contacts", params={"format": "pdf"}).status_code == 422
+    assert api.get("/api/v1/exports/invoices").status_code == 404

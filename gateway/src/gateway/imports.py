@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 SERVICE = "sales"
 CHUNK = 1000
+# Chunks in flight at once: the service's workers and the database overlap their waits.
+PARALLEL_CHUNKS = 4
+PARALLEL_UPDATES = 8
 REJECTIONS_KEPT = 1000
 j = tables.import_jobs
 
@@ -131,13 +134,17 @@ async def _round(rpc: RpcClient, resource: str, rule: Rule, rows: list[Row], own
             matches = await rpc.call(SERVICE, "find_records_bulk", resource=resource,
                                      field=match_field, values=values)
             found.update({(match_field, normalised(v)): record for v, record in matches.items()})
-    new = []
+    new, matched = [], []
     for row in rows:
         record = found.get((row.key[0], normalised(row.key[1]))) if row.key else None
         if record is None:
             new.append(row)
         else:
-            await _update(rpc, resource, row, record, tally)
+            matched.append((row, record))
+    # Keys are unique within a round, so these updates touch different records.
+    for start in range(0, len(matched), PARALLEL_UPDATES):
+        await asyncio.gather(*(_update(rpc, resource, row, record, tally)
+                               for row, record in matched[start:start + PARALLEL_UPDATES]))
     await _create(rpc, resource, new, owner_id, tally)
 
 
@@ -148,15 +155,19 @@ async def run(engine: AsyncEngine, rpc: RpcClient, job_id, resource: str, file_f
     try:
         raw_rows = list(rows_of(content, file_format))
         await _save(engine, job_id, tally, status="running", total_rows=len(raw_rows))
-        for start in range(0, len(raw_rows), CHUNK):
-            chunk = raw_rows[start:start + CHUNK]
-            rows = [row for offset, raw in enumerate(chunk)
-                    if (row := validate(rule, FIRST_ROW + start + offset, raw, tally)) is not None]
-            key = (lambda r: (r.key[0], normalised(r.key[1])) if r.key else None)
-            for batch in in_rounds(rows, key):
-                await _round(rpc, resource, rule, batch, owner_id, tally)
-            tally.processed += len(chunk)
-            await _save(engine, job_id, tally)
+        rows = [row for offset, raw in enumerate(raw_rows)
+                if (row := validate(rule, FIRST_ROW + offset, raw, tally)) is not None]
+        tally.processed = len(raw_rows) - len(rows)  # the rejected ones are done
+        key = (lambda r: (r.key[0], normalised(r.key[1])) if r.key else None)
+        # No round holds one key twice, so its chunks can run side by side without two
+        # of them creating the same record; a later round sees what earlier ones created.
+        for batch in in_rounds(rows, key):
+            chunks = [batch[start:start + CHUNK] for start in range(0, len(batch), CHUNK)]
+            for first in range(0, len(chunks), PARALLEL_CHUNKS):
+                group = chunks[first:first + PARALLEL_CHUNKS]
+                await asyncio.gather(*(_round(rpc, resource, rule, chunk, owner_id, tally) for chunk in group))
+                tally.processed += sum(map(len, group))
+                await _save(engine, job_id, tally)
     except (ServiceUnavailable, ValueError) as exc:
         log.warning("import %s failed: %s", job_id, exc)
         await _save(engine, job_id, tally, status="failed", error=str(exc),
