@@ -42,20 +42,37 @@ def audit() -> dict:
             f"<version>/json) reachable from here?\n{result.stderr[-3000:]}") from None
 
 
-def test_no_known_vulnerability_in_the_pinned_dependencies():
-    allowed = allowlist()
-    report = audit()
+def problems(report: dict, allowed: dict[str, str]) -> tuple[list[str], list[str], int]:
+    """(packages not audited, vulnerabilities not allowed, vulnerabilities found) of a report."""
     dependencies = report["dependencies"]
-    pinned = [line for line in CONSTRAINTS.read_text().splitlines() if "==" in line]
-    assert len(dependencies) == len(pinned), (len(dependencies), len(pinned))
     unaudited = [f"{d['name']}: {d['skip_reason']}" for d in dependencies if "skip_reason" in d]
-    assert not unaudited, (
-        f"{len(unaudited)} of {len(dependencies)} pinned packages could not be audited; PyPI's "
-        "vulnerability data is unreachable or incomplete from this machine:\n" + "\n".join(unaudited[:20]))
     found = [(d["name"], d["version"], v) for d in dependencies for v in d.get("vulns", [])]
     unexplained = [f"{name} {version}: {v['id']} {v.get('aliases', [])} fixed in {v.get('fix_versions')}"
                    for name, version, v in found
                    if not ({v["id"], *v.get("aliases", [])} & set(allowed))]
+    return unaudited, unexplained, len(found)
+
+
+def test_the_report_is_read_strictly():
+    report = {"dependencies": [
+        {"name": "a", "version": "1", "vulns": [{"id": "PYSEC-1", "aliases": ["CVE-1"], "fix_versions": ["2"]}]},
+        {"name": "b", "version": "1", "vulns": [{"id": "GHSA-2", "aliases": [], "fix_versions": []}]},
+        {"name": "c", "version": "1", "vulns": []},
+        {"name": "d", "skip_reason": "Dependency not found on PyPI"}]}
+    unaudited, unexplained, found = problems(report, {"CVE-1": "not reachable: we never parse X"})
+    assert unaudited == ["d: Dependency not found on PyPI"]
+    assert unexplained == ["b 1: GHSA-2 [] fixed in []"] and found == 2
+
+
+def test_no_known_vulnerability_in_the_pinned_dependencies():
+    allowed = allowlist()
+    report = audit()
+    pinned = [line for line in CONSTRAINTS.read_text().splitlines() if "==" in line]
+    assert len(report["dependencies"]) == len(pinned), (len(report["dependencies"]), len(pinned))
+    unaudited, unexplained, found = problems(report, allowed)
+    assert not unaudited, (
+        f"{len(unaudited)} of {len(pinned)} pinned packages could not be audited; PyPI's "
+        "vulnerability data is unreachable or incomplete from this machine:\n" + "\n".join(unaudited[:20]))
     assert not unexplained, "known vulnerabilities not in the allow-list:\n" + "\n".join(unexplained)
-    print(f"pip-audit: {len(dependencies)} pinned packages audited, {len(found)} known vulnerabilities, "
-          f"{len(found) - len(unexplained)} allowed with a reason")
+    print(f"pip-audit: {len(pinned)} pinned packages audited, {found} known vulnerabilities, "
+          f"{found - len(unexplained)} allowed with a reason")
