@@ -163,3 +163,35 @@ def test_wrong_current_passwords_count_towards_the_lockout(strict_app, gateway_d
                          json={"current_password": password, "new_password": "another-long-password"})
     assert_problem(locked, 429)
     assert_problem(login(client, name, password), 429)
+
+
+def test_two_concurrent_changes_on_one_token_version_leave_one(gateway_db):
+    import asyncio
+
+    from gateway import db
+
+    name, _ = new_user(gateway_db)
+
+    async def race():
+        engine = db.create_engine(gateway_db)
+        try:
+            current = await users.get_active_user(engine, _user_id(gateway_db, name))
+            assert current is not None and current.token_version == 0
+            return await asyncio.gather(users.change_password(engine, current, "first-new-password"),
+                                        users.change_password(engine, current, "second-new-password"),
+                                        return_exceptions=True)
+        finally:
+            await engine.dispose()
+
+    results = asyncio.run(race())
+    assert sorted(type(r).__name__ for r in results) == ["StaleCredentials", "User"]
+    winner = next(r for r in results if isinstance(r, users.User))
+    assert winner.token_version == 1
+
+
+def _user_id(gateway_db, name):
+    engine = create_engine(gateway_db)
+    with engine.connect() as conn:
+        found = conn.execute(select(users_table.c.id).where(users_table.c.username == name)).scalar_one()
+    engine.dispose()
+    return found
