@@ -33,9 +33,20 @@ def migrate() -> None:
 
 @app.command()
 def seed(url: str = typer.Option("http://127.0.0.1:8000", help="gateway base URL"),
-         force: bool = typer.Option(False, help="seed even if accounts exist")) -> None:
+         force: bool = typer.Option(False, help="seed even if accounts exist"),
+         scale: int = typer.Option(0, min=0, help="instead of the demo dataset: N accounts with related "
+                                                  "contacts, leads, products, activities, cases, campaigns "
+                                                  "and scheduling resources (see crm_ops.scale_seed)")) -> None:
     """Load the demo dataset through the API (skipped when accounts already exist)."""
     client = demo_data.login(url, *_admin())
+    if scale:
+        from crm_ops import scale_seed
+
+        with typer.progressbar(length=sum(scale_seed.plan(scale).values()),
+                               label=f"seeding at scale {scale:,}") as bar:
+            counts = scale_seed.run(client, scale, bar.update)
+        typer.echo("seeded: " + ", ".join(f"{n:,} {name}" for name, n in counts.items()))
+        return
     if demo_data.already_seeded(client) and not force:
         typer.echo("demo data: accounts exist already; nothing loaded")
         return
