@@ -16,7 +16,8 @@ def count(api, path: str, **params) -> int:
             return total
 
 
-def test_scale_seed_fills_every_service_with_related_records(api):
+def test_scale_seed_fills_every_service_with_related_records(api, monkeypatch):
+    monkeypatch.setattr(scale_seed, "FILE_ROWS", 40)  # several files per resource, as at scale
     done = []
     counts = scale_seed.run(api, 50, done.append)
     assert counts == scale_seed.plan(50)
