@@ -10,6 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Opt-in (`-m audit`): run where pypi.org's per-version JSON answers (docs/RELIABILITY.md).
+pytestmark = pytest.mark.audit
+
 ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "constraints.txt"
 ALLOWLIST = Path(__file__).with_name("dependency_audit_allowlist.txt")

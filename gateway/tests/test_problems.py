@@ -115,3 +115,23 @@ def test_idempotency_fingerprint_and_body_storage():
     assert idempotency.decode_body(stored, "application/json") == b'{"a":"1.50","b":[1]}'
     assert idempotency.encode_body(b"", "application/json") is None
     assert idempotency.decode_body(None, "") == b""
+
+
+def test_the_gateways_own_database_down_is_503_with_retry_after_not_500():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from sqlalchemy.exc import OperationalError
+
+    from gateway import problems
+
+    app = FastAPI()
+    problems.install(app, retry_after_s=7)
+
+    @app.get("/needs-the-database")
+    async def needs_the_database():
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    response = TestClient(app, raise_server_exceptions=False).get("/needs-the-database")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "7"
+    assert response.headers["content-type"] == "application/problem+json"

@@ -5,9 +5,7 @@ suite layer (databases, vhost, processes) at them."""
 from __future__ import annotations
 
 import pytest
-
 from crmkit.testing.infra import Servers
-
 from servers import PrivatePostgres, PrivateRabbit
 
 
@@ -27,14 +25,3 @@ def private_servers():
 def crm_servers(private_servers):
     postgres, rabbit = private_servers
     return Servers(postgres.url, rabbit.amqp_uri, rabbit.management_url, [])
-
-
-def pytest_collection_modifyitems(config, items):
-    """Fault tests restart servers and take minutes: they run only when asked for with
-    `-m fault` (deselected, and reported as such, from plain runs of the suite layer)."""
-    if "fault" in (config.getoption("markexpr") or ""):
-        return
-    kept = [item for item in items if item.get_closest_marker("fault") is None]
-    if len(kept) != len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
-        items[:] = kept

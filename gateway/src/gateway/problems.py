@@ -10,6 +10,7 @@ from crmkit.errors import STATUS_BY_NAME
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.rpc import RemoteError, ServiceUnavailable
@@ -117,6 +118,13 @@ def install(app: FastAPI, retry_after_s: int) -> None:
         log.warning("%s on %s %s", exc, request.method, request.url.path)
         return from_unavailable(exc, retry_after_s).response()
 
+    async def on_database_down(request: Request, exc: OperationalError):
+        # The gateway's own database (users, idempotency keys) is unreachable: a passing
+        # condition the client may retry, not a failure of the request.
+        log.warning("gateway database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return Problem(503, "The gateway's database is unavailable; try again shortly.",
+                       headers={"Retry-After": str(retry_after_s)}).response()
+
     async def on_unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return Problem(500, "The gateway failed to handle the request.").response()
@@ -127,4 +135,5 @@ def install(app: FastAPI, retry_after_s: int) -> None:
     app.add_exception_handler(ResponseValidationError, on_response_validation)
     app.add_exception_handler(RemoteError, on_remote_error)
     app.add_exception_handler(ServiceUnavailable, on_unavailable)
+    app.add_exception_handler(OperationalError, on_database_down)
     app.add_exception_handler(Exception, on_unexpected)

@@ -84,3 +84,17 @@ def test_plain_postgresql_urls_mean_psycopg(monkeypatch):
     assert database_url("sales") == "postgresql+psycopg://app:p%40ss@db-rw:5432/crm_sales"
     monkeypatch.setenv("CRM_DATABASE_URL_TEMPLATE", "postgres://u@h/crm_{service}")
     assert database_url("scheduler") == "postgresql+psycopg://u@h/crm_scheduler"
+
+
+def test_text_fields_refuse_nul_characters_postgresql_cannot_store():
+    from marshmallow import Schema
+
+    from crmkit.fields import text
+
+    class Note(Schema):
+        title = text(50, required=True)
+        body = text(500)
+
+    assert Note().validate({"title": "fine", "body": None}) == {}
+    assert Note().validate({"title": "bad\x00title", "body": "x\x00"}) == {
+        "title": ["must not contain NUL characters"], "body": ["must not contain NUL characters"]}

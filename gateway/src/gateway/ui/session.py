@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import uuid
 from dataclasses import dataclass
 
 from fastapi import Request, Response
@@ -41,8 +40,8 @@ async def viewer(request: Request) -> Viewer | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    user_id: uuid.UUID | None = auth.user_id_from_token(deps.settings(request), token)
-    user = await users.get_active_user(deps.engine(request), user_id) if user_id else None
+    # As for API calls: a token issued before the user's last password change is refused.
+    user = await auth.user_from_token(deps.settings(request), deps.engine(request), token)
     return Viewer(user, token) if user is not None else None
 
 
