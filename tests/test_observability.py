@@ -65,3 +65,19 @@ def test_the_gateway_and_every_service_expose_their_metrics(suite, api):
         metric_names(f"http://127.0.0.1:{suite.processes.metrics_ports['marketing']}/metrics")),
         message="marketing counting handled events")
     assert "crm_event_batch_size_bucket" in marketing
+
+
+def test_the_scheduler_times_its_solver_runs(suite, api):
+    room = api.post("/api/v1/scheduler/resources", json={
+        "name": "Metrics room", "kind": "facility", "capacity": 5, "timezone": "UTC",
+        "working_hours": [{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(7)]}).json()
+    service = api.post("/api/v1/scheduler/services", json={
+        "name": "Metrics session", "duration_minutes": 60,
+        "requirements": [{"kind": "facility", "min_capacity": 1}]}).json()
+    solved = api.post("/api/v1/scheduler/solve", json={"time_limit_s": 2, "requests": [{
+        "id": "r1", "service_id": service["id"], "attendees": 2,
+        "window": {"start": "2030-01-07T08:00:00+00:00", "end": "2030-01-11T18:00:00+00:00"}}]})
+    assert solved.status_code == 200, solved.text
+    assert room["id"] in solved.json()["assignments"][0]["resource_ids"]
+    names = metric_names(f"http://127.0.0.1:{suite.processes.metrics_ports['scheduler']}/metrics")
+    assert "crm_solver_duration_seconds_count" in names

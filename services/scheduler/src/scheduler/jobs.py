@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +18,7 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import insert, select, update
 
 from crmkit.errors import NotFound
+from crmkit.metrics import SOLVER_SECONDS
 from crmkit.records import json_safe, valid_id
 from scheduler.db import solve_jobs
 
@@ -29,8 +31,10 @@ class SolverFailed(Exception):
 
 
 def run_solver(batch: dict, on_progress=None) -> dict:
+    """Solve in a child process; its wall time goes to crm_solver_duration_seconds."""
     from eventlet.green import subprocess
 
+    started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "scheduler.solver_process"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     process.stdin.write(json.dumps(batch).encode())
@@ -43,6 +47,8 @@ def run_solver(batch: dict, on_progress=None) -> dict:
         elif on_progress is not None:
             on_progress(line)
     code = process.wait()
+    status = result["status"] if result is not None else "failed"
+    SOLVER_SECONDS.labels("scheduler", status).observe(time.perf_counter() - started)
     if result is None:
         raise SolverFailed(f"the solver process exited with code {code} without a result")
     return result
