@@ -15,7 +15,6 @@ from gateway.config import Settings
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.metrics import MetricsMiddleware
 from gateway.nulchars import NulCharacterMiddleware
-from gateway.nulchars import NulCharacterMiddleware
 from gateway.requestid import RequestIdMiddleware
 from gateway.routers import discover_routers
 from gateway.securityheaders import SecurityHeadersMiddleware
@@ -73,7 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     # Last added runs first: metrics see every request, request ids cover idempotent replays.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(NulCharacterMiddleware)  # inside the body limit, which bounds its read
     app.add_middleware(NulCharacterMiddleware)  # inside the body limit, which bounds its read
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
