@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from fastapi import Request
 from pydantic import ValidationError
 
 from gateway import idempotency
@@ -135,3 +136,26 @@ def test_the_gateways_own_database_down_is_503_with_retry_after_not_500():
     assert response.status_code == 503
     assert response.headers["retry-after"] == "7"
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_import_uploads_have_their_own_larger_body_limit():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from gateway import problems
+    from gateway.bodylimit import BodyLimitMiddleware
+
+    app = FastAPI()
+    problems.install(app, retry_after_s=5)
+
+    @app.post("/api/v1/imports/contacts")
+    @app.post("/api/v1/accounts")
+    async def echo_size(request: Request):
+        return {"bytes": len(await request.body())}
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=1000, by_prefix={"/api/v1/imports/": 100_000})
+    client = TestClient(app)
+    body = b"x" * 50_000
+    assert client.post("/api/v1/imports/contacts", content=body).json() == {"bytes": 50_000}
+    assert client.post("/api/v1/accounts", content=body).status_code == 413
+    assert client.post("/api/v1/imports/contacts", content=b"x" * 100_001).status_code == 413

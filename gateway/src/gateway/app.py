@@ -73,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Last added runs first: metrics see every request, request ids cover idempotent replays.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(NulCharacterMiddleware)  # inside the body limit, which bounds its read
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       by_prefix={"/api/v1/imports/": settings.max_import_bytes})
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(MetricsMiddleware, routes=[r for router in routers for r in router.routes])
     # Outermost: every response, even one a middleware answers itself, gets the headers.

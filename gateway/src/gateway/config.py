@@ -53,6 +53,8 @@ class Settings:
     # What a 503 tells clients to wait before retrying.
     retry_after_s: int = 5
     max_body_bytes: int = 1024 * 1024
+    # Import files (CSV/XLSX) are bigger than any record: their own limit (POST /imports/...).
+    max_import_bytes: int = 64 * 1024 * 1024
     # Brute-force protection of password checks (gateway.loginguard).
     login_max_failures_per_user: int = 5
     login_max_failures_per_address: int = 50
@@ -83,6 +85,7 @@ class Settings:
             ready_timeout_s=float(kit.env("CRM_READY_TIMEOUT_S", "2")),
             retry_after_s=int(kit.env("CRM_RETRY_AFTER_S", "5")),
             max_body_bytes=int(kit.env("CRM_MAX_BODY_BYTES", str(1024 * 1024))),
+            max_import_bytes=int(kit.env("CRM_MAX_IMPORT_BYTES", str(64 * 1024 * 1024))),
             login_max_failures_per_user=int(kit.env("CRM_LOGIN_MAX_FAILURES_PER_USER", "5")),
             login_max_failures_per_address=int(kit.env("CRM_LOGIN_MAX_FAILURES_PER_ADDRESS", "50")),
             login_window_s=float(kit.env("CRM_LOGIN_WINDOW_S", "900")),
