@@ -45,21 +45,26 @@ class UnitOfWork:
         self.events: list[Envelope] = []
 
     def add_event(self, event_type: str, payload: dict, version: int = 1) -> Envelope:
-        envelope = Envelope(event_type=event_type, producer=self.service, payload=payload,
-                            version=version, correlation_id=self.correlation_id,
-                            traceparent=tracing.current_traceparent())
-        # The JSON column serialises the envelope here, inside the transaction: a payload that
+        return self.add_events(event_type, [payload], version)[0]
+
+    def add_events(self, event_type: str, payloads: list[dict], version: int = 1) -> list[Envelope]:
+        """Several events of one type in one statement (bulk paths)."""
+        traceparent = tracing.current_traceparent()
+        envelopes = [Envelope(event_type=event_type, producer=self.service, payload=payload,
+                              version=version, correlation_id=self.correlation_id, traceparent=traceparent)
+                     for payload in payloads]
+        rows = [{"event_id": envelope.event_id, "event_type": event_type,
+                 "exchange": events_exchange_name(self.service), "routing_key": event_type,
+                 "envelope": envelope.to_dict()} for envelope in envelopes]
+        # The JSON column serialises each envelope here, inside the transaction: a payload that
         # is not JSON fails the unit of work, not the relay after commit.
-        statement = OUTBOX_INSERT if self.events else OUTBOX_INSERT_AND_NOTIFY
-        self.connection.execute(statement, {
-            "event_id": envelope.event_id,
-            "event_type": event_type,
-            "exchange": events_exchange_name(self.service),
-            "routing_key": event_type,
-            "envelope": envelope.to_dict(),
-        })
-        self.events.append(envelope)
-        return envelope
+        if rows and not self.events:
+            self.connection.execute(OUTBOX_INSERT_AND_NOTIFY, rows[0])
+            rows = rows[1:]
+        if rows:
+            self.connection.execute(OUTBOX_INSERT, rows)
+        self.events.extend(envelopes)
+        return envelopes
 
 
 class DatabaseAccess:

@@ -43,13 +43,26 @@ class Repository:
     def to_record(self, row) -> dict:
         return dict(row)
 
-    def add(self, values: dict, owner_id: str | None) -> dict:
-        now = _now()
+    def _new_row(self, values: dict, owner_id: str | None, now: datetime) -> dict:
         blank = {name: None for name in self.table.c.keys()}  # the record is complete
-        row = blank | self.to_row(values) | {"id": str(uuid.uuid4()), "owner_id": owner_id,
-                                             "created_at": now, "updated_at": now, "version": 1}
+        return blank | self.to_row(values) | {"id": str(uuid.uuid4()), "owner_id": owner_id,
+                                              "created_at": now, "updated_at": now, "version": 1}
+
+    def add(self, values: dict, owner_id: str | None) -> dict:
+        row = self._new_row(values, owner_id, _now())
         self.connection.execute(insert(self.table), row)
         return self.to_record(row)
+
+    def add_many(self, values_list: list[dict], owner_id: str | None) -> list[dict]:
+        """Insert several records in one statement (imports). A repository that adds its own
+        steps to `add` keeps them: it inserts one by one."""
+        if type(self).add is not Repository.add:
+            return [self.add(values, owner_id) for values in values_list]
+        now = _now()
+        rows = [self._new_row(values, owner_id, now) for values in values_list]
+        if rows:
+            self.connection.execute(insert(self.table), rows)
+        return [self.to_record(row) for row in rows]
 
     def get(self, record_id: str, for_update: bool = False) -> dict | None:
         query = select(self.table).where(self.table.c.id == record_id)

@@ -85,11 +85,10 @@ class ResourceFlows:
             self._raise_for([error | {"field": f"{index}.{error['field']}"}
                              for index, values in enumerate(loaded)
                              for error in self.resource.check(repo, values)])
-            records = []
-            for values in loaded:
-                record = json_safe(repo.add(values, owner_id))
-                self._publish(uow, "Created", self.resource.event_payload(record))
-                records.append(record)
+            records = json_safe(repo.add_many(loaded, owner_id))
+            if self.resource.publish_events:
+                uow.add_events(f"{self.resource.event_prefix}Created",
+                               [self.resource.event_payload(record) for record in records])
             return records
 
     def get(self, record_id: str) -> dict:
