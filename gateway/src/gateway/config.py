@@ -14,6 +14,7 @@ Gateway-specific:
   CRM_READY_TIMEOUT_S          per service in GET /ready, default 2
   CRM_RETRY_AFTER_S            Retry-After on 503, default 5
   CRM_MAX_BODY_BYTES           largest request body, default 1 MiB
+  CRM_MAX_IMPORT_BYTES         largest import file (POST /imports/...), default 64 MiB
   CRM_LOGIN_MAX_FAILURES_PER_USER / _PER_ADDRESS   failed password checks within
                                CRM_LOGIN_WINDOW_S (default 900) before a lockout of
                                CRM_LOGIN_LOCKOUT_S (default 900); defaults 5 and 50
