@@ -59,7 +59,9 @@ def test_crm_up_brings_the_suite_to_ready_loads_demo_data_and_stops_on_ctrl_c(cr
         client = demo_data.login(f"http://127.0.0.1:{port}", "admin", "up-test-password")
 
         def accounts():
-            return client.get("/api/v1/accounts", params={"limit": 500}).json()["items"]
+            response = client.get("/api/v1/accounts", params={"limit": 500})
+            assert response.status_code == 200, response.text
+            return response.json()["items"]
 
         # The seed runs right after /ready.
         wait_until(lambda: len(accounts()) >= len(demo_data.ACCOUNTS), timeout=30, message="the demo data")

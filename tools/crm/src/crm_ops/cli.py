@@ -84,7 +84,7 @@ def up(port: int = typer.Option(8000, help="gateway port"),
         status = suite.wait_ready(base_url, timeout_s=60)
         typer.echo(f"all services ready: {', '.join(sorted(status['services']))}")
         if demo:
-            seed(url=base_url, force=False)
+            seed(url=base_url, force=False, scale=0)
         typer.secho(f"\nCRM suite running at {base_url}  (API docs: {base_url}/docs; "
                     f"sign in as {env['CRM_ADMIN_USERNAME']}). Ctrl-C stops it.\n", fg="green", bold=True)
         honcho.wait()
