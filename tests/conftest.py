@@ -2,6 +2,7 @@
 and an isolated vhost, driven over HTTP like a client would."""
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -45,11 +46,11 @@ class Suite:
         return infra.database_url(self.postgres_url, f"{self.database_prefix}_{component}")
 
 
-@pytest.fixture(scope="session")
-def suite(crm_servers, rabbit_vhost):
+@contextlib.contextmanager
+def _running_suite(crm_servers, amqp_uri: str):
     prefix = infra.unique_name("crm_suite")
     env = dict(os.environ) | {
-        "CRM_AMQP_URI": rabbit_vhost,
+        "CRM_AMQP_URI": amqp_uri,
         "CRM_DATABASE_URL_TEMPLATE": infra.database_url(crm_servers.postgres_url, prefix + "_{service}"),
         "CRM_ADMIN_USERNAME": ADMIN[0], "CRM_ADMIN_PASSWORD": ADMIN[1],
         "CRM_JWT_SECRET": uuid.uuid4().hex, "CRM_RPC_TIMEOUT_S": str(RPC_TIMEOUT_S),
@@ -68,6 +69,28 @@ def suite(crm_servers, rabbit_vhost):
         for component in suite_processes.COMPONENTS:
             infra.drop_database(crm_servers.postgres_url, f"{prefix}_{component}")
         print(f"suite logs: {log_dir}")
+
+
+@pytest.fixture(scope="session")
+def suite(crm_servers, rabbit_vhost):
+    with _running_suite(crm_servers, rabbit_vhost) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def start_isolated_suite(crm_servers):
+    """A context manager starting a suite of its own (own databases and vhost), for tests whose
+    data would disturb the others (e.g. fuzzing creates default queues and routing rules)."""
+    @contextlib.contextmanager
+    def start():
+        vhost = infra.unique_name("crm-test")
+        infra.create_vhost(crm_servers.management_url, vhost)
+        try:
+            with _running_suite(crm_servers, infra.amqp_uri_for_vhost(crm_servers.amqp_uri, vhost)) as running:
+                yield running
+        finally:
+            infra.delete_vhost(crm_servers.management_url, vhost)
+    return start
 
 
 @pytest.fixture(scope="session")

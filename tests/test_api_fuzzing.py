@@ -24,6 +24,14 @@ CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, conte
 
 
 @pytest.fixture(scope="module")
+def suite(start_isolated_suite):
+    """Fuzzing leaves odd records everywhere (default queues, routing rules, ...): it runs on a
+    suite of its own so that the other suite tests never meet them."""
+    with start_isolated_suite() as own:
+        yield own
+
+
+@pytest.fixture(scope="module")
 def fuzz_user(suite):
     import httpx
 
