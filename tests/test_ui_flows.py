@@ -189,14 +189,18 @@ WORKING_WEEK = '[' + ", ".join(f'{{"weekday": {d}, "start": "08:00", "end": "18:
 
 def test_flow_2_quote_with_a_training_course_books_teacher_and_room(ui):
     page, tag = ui, uuid.uuid4().hex[:6]
+    # A subject and a room feature of this test's own: other suite tests' teachers and rooms
+    # share the scheduler, and the solver may pick any resource that fits.
     create(page, "/scheduling/resources", "New resource", {
-        "Name": f"Teacher Ada {tag}", "Kind": ("value", "user"), "Working hours": WORKING_WEEK})
+        "Name": f"Teacher Ada {tag}", "Kind": ("value", "user"), "Working hours": WORKING_WEEK,
+        "Characteristics": f'[{{"name": "python-{tag}", "rating": 4}}]'})
     create(page, "/scheduling/resources", "New resource", {
         "Name": f"Room Babbage {tag}", "Kind": ("value", "facility"), "Capacity (seats of a facility)": "12",
-        "Working hours": WORKING_WEEK})
+        "Features (comma separated)": f"lab-{tag}", "Working hours": WORKING_WEEK})
     create(page, "/scheduling/scheduler-services", "New service", {
         "Name": f"Python session {tag}", "Duration (minutes)": "120",
-        "Resource requirements": '[{"kind": "user"}, {"kind": "facility", "min_capacity": "attendees"}]'})
+        "Resource requirements": f'[{{"kind": "user", "characteristics": [{{"name": "python-{tag}", "min_rating": 3}}]}}, '
+                                 f'{{"kind": "facility", "features": ["lab-{tag}"], "min_capacity": "attendees"}}]'})
     create(page, "/sales/products", "New product", {
         "Name": f"Python course {tag}", "Product number": f"PY-{tag}", "Is service": True,
         "Scheduling service": ("label", f"Python session {tag}"), "Default price": "300.00", "Currency": "EUR"})
