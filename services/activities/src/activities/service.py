@@ -28,6 +28,7 @@ def consumer(source_service: str, event_type: str, effect):
 
 class ActivitiesService(CrmService):
     name = "activities"
+    owned_resources = {"activities": ACTIVITIES}
 
     def _activities(self) -> ResourceFlows:
         return ResourceFlows(self.db, ACTIVITIES)
@@ -47,9 +48,9 @@ class ActivitiesService(CrmService):
         return self._activities().get(activity_id)
 
     @command
-    def list_activities(self, filters=None, q=None, sort=None, limit=50, cursor=None):
+    def list_activities(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
         """With regarding_type and regarding_id filters: that record's timeline, newest first."""
-        return self._activities().list(filters, q, sort, limit, cursor)
+        return self._activities().list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_activity(self, activity_id, changes, expected_version=None):

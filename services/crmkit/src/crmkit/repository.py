@@ -9,6 +9,7 @@ from sqlalchemy import Column, DateTime, Integer, Table, delete, func, insert, o
 from sqlalchemy.dialects.postgresql import UUID
 
 from crmkit import pagination
+from crmkit.reach import Reach
 
 
 def audit_columns() -> list[Column]:
@@ -34,8 +35,15 @@ class Repository:
     sort_fields: tuple[str, ...] = ("created_at", "updated_at")
     default_sort: str = "-created_at"
 
-    def __init__(self, connection):
+    def __init__(self, connection, reach: Reach | None = None):
         self.connection = connection
+        # Lists show only the records the caller may see (the gateway's security model);
+        # None: every record (service-to-service reads, administrators).
+        self.reach = reach
+
+    def within_reach(self) -> list:
+        """WHERE conditions limiting a query of this table to the caller's reach."""
+        return [] if self.reach is None else [self.reach.condition(self.table)]
 
     def to_row(self, record: dict) -> dict:
         return dict(record)
@@ -87,7 +95,7 @@ class Repository:
             select(func.count()).select_from(self.table).where(self.table.c[column] == value)).scalar_one()
 
     def list(self, filters: dict, q: str | None, sort: pagination.Sort, limit: int, cursor: str | None):
-        query = select(self.table)
+        query = select(self.table).where(*self.within_reach())
         for field, value in filters.items():
             query = query.where(self.table.c[self.filter_columns[field]] == value)
         if q:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from crmkit import pagination
 from crmkit.database import DatabaseAccess
 from crmkit.errors import Conflict, NotFound, ValidationFailed
+from crmkit.reach import Reach
 from crmkit.records import changed_fields, check_version, json_safe, load, valid_id
 from crmkit.repository import Repository
 
@@ -112,6 +113,20 @@ class ResourceFlows:
             self._publish(uow, "Updated", self.resource.event_payload(record) | {"changed": sorted(diff)})
             return record
 
+    def assign(self, record_id: str, owner_id: str, expected_version: int | None = None) -> dict:
+        """Give the record to another owner (a user or a team, checked by the gateway, which
+        owns them); published as <X>Updated with `changed: ["owner_id"]`."""
+        owner_id = valid_id(owner_id, "owner")
+        with self.db.unit_of_work() as uow:
+            repo = self.resource.repository(uow.connection)
+            current = self._get_or_404(repo, record_id, for_update=True)
+            check_version(current["version"], expected_version)
+            if current["owner_id"] == owner_id:
+                return json_safe(current)
+            record = json_safe(repo.change(current, {"owner_id": owner_id}))
+            self._publish(uow, "Updated", self.resource.event_payload(record) | {"changed": ["owner_id"]})
+            return record
+
     def delete(self, record_id: str) -> None:
         with self.db.unit_of_work() as uow:
             repo = self.resource.repository(uow.connection)
@@ -123,7 +138,8 @@ class ResourceFlows:
             self._publish(uow, "Deleted", {f"{self.resource.label}_id": current["id"]})
 
     def list(self, filters: dict | None, q: str | None, sort: str | None, limit: int | None,
-             cursor: str | None) -> dict:
+             cursor: str | None, reach: dict | None = None) -> dict:
+        """A page of records; `reach` (from the gateway) limits it to those the caller may see."""
         repo_cls = self.resource.repository
         filters = {key: value for key, value in (filters or {}).items() if value is not None}
         errors = [{"field": key, "message": "not a filter of this list"}
@@ -138,6 +154,7 @@ class ResourceFlows:
         self._raise_for(errors)
         order = pagination.parse_sort(sort, repo_cls.sort_fields, repo_cls.default_sort)
         limit = pagination.check_limit(limit)
+        visible = Reach.from_rpc(reach)
         with self.db.reading() as connection:
-            items, next_cursor = repo_cls(connection).list(filters, q, order, limit, cursor)
+            items, next_cursor = repo_cls(connection, visible).list(filters, q, order, limit, cursor)
         return {"items": json_safe(items), "next_cursor": next_cursor}

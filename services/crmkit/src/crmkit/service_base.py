@@ -10,10 +10,11 @@ from nameko.rpc import Rpc, rpc
 from sqlalchemy import text
 
 from crmkit import audit, logs, tracing
-from crmkit.errors import EXPECTED
+from crmkit.errors import EXPECTED, ValidationFailed
 from crmkit.database import Database
 from crmkit.metrics import Metrics
 from crmkit.relay import OutboxRelay
+from crmkit.resources import ResourceFlows
 
 log = logging.getLogger("crmkit.rpc")
 
@@ -49,6 +50,8 @@ class CorrelationTracker(DependencyProvider):
 
 class CrmService:
     name: str
+    # The records the gateway's security model gives owners: {resource path: crmkit Resource}.
+    owned_resources: dict = {}
 
     db = Database()
     relay = OutboxRelay()
@@ -60,6 +63,15 @@ class CrmService:
         """The audit history of one record of this service (crmkit.audit), newest first."""
         with self.db.reading() as connection:
             return audit.history(connection, table, record_id, limit, cursor)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def assign_owner(self, resource: str, record_id: str, owner_id: str,
+                     expected_version: int | None = None) -> dict:
+        """Give one record of `resource` (e.g. "accounts") to another user or team."""
+        if resource not in self.owned_resources:
+            raise ValidationFailed(f"{self.name} owns no {resource}", [
+                {"field": "resource", "message": f"one of {', '.join(sorted(self.owned_resources))}"}])
+        return ResourceFlows(self.db, self.owned_resources[resource]).assign(record_id, owner_id, expected_version)
 
     @rpc
     def health(self) -> dict:

@@ -102,8 +102,8 @@ class ListFlows:
     def delete(self, list_id: str) -> None:
         self.records.delete(list_id)
 
-    def list(self, filters, q, sort, limit, cursor) -> dict:
-        page = self.records.list(filters, q, sort, limit, cursor)
+    def list(self, filters, q, sort, limit, cursor, reach=None) -> dict:
+        page = self.records.list(filters, q, sort, limit, cursor, reach)
         with self.db.reading() as connection:
             page["items"] = [item | {"member_count": members.member_count(connection, item)}
                              for item in page["items"]]

@@ -9,7 +9,7 @@ from crmkit.errors import EXPECTED, NotFound
 from crmkit.records import json_safe
 from crmkit.resources import ResourceFlows
 from crmkit.service_base import CrmService
-from marketing import campaigns, distribution, metrics, overview, quick_campaigns, read_model, responses
+from marketing import campaigns, distribution, lists, metrics, overview, quick_campaigns, read_model, responses
 from marketing.db import customer_accounts
 from marketing.lists import ListFlows
 
@@ -18,6 +18,7 @@ command = rpc(expected_exceptions=EXPECTED)
 
 class MarketingService(CrmService):
     name = "marketing"
+    owned_resources = {"campaigns": campaigns.CAMPAIGNS, "marketing-lists": lists.LISTS}
 
     # --- read model of sales' customers and leads ------------------------------------------
 
@@ -101,8 +102,8 @@ class MarketingService(CrmService):
         return ListFlows(self.db).get(marketing_list_id)
 
     @command
-    def list_marketing_lists(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return ListFlows(self.db).list(filters, q, sort, limit, cursor)
+    def list_marketing_lists(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return ListFlows(self.db).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_marketing_list(self, marketing_list_id, changes, expected_version=None):
@@ -138,8 +139,8 @@ class MarketingService(CrmService):
         return self._campaigns().get(campaign_id)
 
     @command
-    def list_campaigns(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return self._campaigns().list(filters, q, sort, limit, cursor)
+    def list_campaigns(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return self._campaigns().list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_campaign(self, campaign_id, changes, expected_version=None):

@@ -301,7 +301,8 @@ class SalesRepository(Repository):
         pattern = f"%{q}%"
         matching = (select(self.table)
                     .where(or_(*(self.table.c[column].ilike(pattern) for column in self.text_search_columns)),
-                           *(self.table.c[self.filter_columns[field]] == value for field, value in filters.items()))
+                           *(self.table.c[self.filter_columns[field]] == value for field, value in filters.items()),
+                           *self.within_reach())
                     .cte("matching").prefix_with("MATERIALIZED"))
         rows, next_cursor = pagination.page(self.connection, select(matching), matching, sort, limit, cursor)
         return [self.to_record(row) for row in rows], next_cursor

@@ -49,6 +49,9 @@ def _find_bulk(db, resource_name: str, field: str, values: list) -> dict[str, di
 
 class SalesService(CrmService):
     name = "sales"
+    owned_resources = {"accounts": customers.ACCOUNTS, "contacts": customers.CONTACTS, "leads": leads.LEADS,
+                       "opportunities": opportunities.OPPORTUNITIES, "quotes": quotes.QUOTES,
+                       "orders": orders.ORDERS, "invoices": orders.INVOICES}
 
     # --- accounts and contacts -----------------------------------------------------------
 
@@ -61,8 +64,8 @@ class SalesService(CrmService):
         return ResourceFlows(self.db, customers.ACCOUNTS).get(account_id)
 
     @command
-    def list_accounts(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return ResourceFlows(self.db, customers.ACCOUNTS).list(filters, q, sort, limit, cursor)
+    def list_accounts(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return ResourceFlows(self.db, customers.ACCOUNTS).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_account(self, account_id, changes, expected_version=None):
@@ -85,8 +88,8 @@ class SalesService(CrmService):
         return ResourceFlows(self.db, customers.CONTACTS).get(contact_id)
 
     @command
-    def list_contacts(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return ResourceFlows(self.db, customers.CONTACTS).list(filters, q, sort, limit, cursor)
+    def list_contacts(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return ResourceFlows(self.db, customers.CONTACTS).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_contact(self, contact_id, changes, expected_version=None):
@@ -119,8 +122,8 @@ class SalesService(CrmService):
         return leads.flows(self.db).get(lead_id)
 
     @command
-    def list_leads(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return leads.flows(self.db).list(filters, q, sort, limit, cursor)
+    def list_leads(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return leads.flows(self.db).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_lead(self, lead_id, changes, expected_version=None):
@@ -157,8 +160,8 @@ class SalesService(CrmService):
         return opportunities.opportunity_flows(self.db).get(opportunity_id)
 
     @command
-    def list_opportunities(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return opportunities.opportunity_flows(self.db).list(filters, q, sort, limit, cursor)
+    def list_opportunities(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return opportunities.opportunity_flows(self.db).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_opportunity(self, opportunity_id, changes, expected_version=None):
@@ -277,8 +280,8 @@ class SalesService(CrmService):
         return quotes.quote_flows(self.db).get(quote_id)
 
     @command
-    def list_quotes(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return quotes.quote_flows(self.db).list(filters, q, sort, limit, cursor)
+    def list_quotes(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return quotes.quote_flows(self.db).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_quote(self, quote_id, changes, expected_version=None):
@@ -328,8 +331,8 @@ class SalesService(CrmService):
         return orders.order_reads(self.db).get(order_id)
 
     @command
-    def list_orders(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return orders.order_reads(self.db).list(filters, q, sort, limit, cursor)
+    def list_orders(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return orders.order_reads(self.db).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def fulfil_order(self, order_id):
@@ -348,8 +351,8 @@ class SalesService(CrmService):
         return orders.invoice_reads(self.db).get(invoice_id)
 
     @command
-    def list_invoices(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return orders.invoice_reads(self.db).list(filters, q, sort, limit, cursor)
+    def list_invoices(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return orders.invoice_reads(self.db).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def pay_invoice(self, invoice_id, data=None):

@@ -57,10 +57,10 @@ class CaseFlows:
         with self.db.reading() as connection:
             return self._shown(connection, [get_or_404(CaseRepository(connection), case_id, "case")])[0]
 
-    def list(self, filters, q, sort, limit, cursor) -> dict:
+    def list(self, filters, q, sort, limit, cursor, reach=None) -> dict:
         # crmkit's flow validates the parameters and pages; the page's cases are then read
         # again as stored, for their SLA standing and customer names.
-        page = ResourceFlows(self.db, CASES).list(filters, q, sort, limit, cursor)
+        page = ResourceFlows(self.db, CASES).list(filters, q, sort, limit, cursor, reach)
         ids = [item["id"] for item in page["items"]]
         with self.db.reading() as connection:
             stored = {row["id"]: dict(row) for row in connection.execute(

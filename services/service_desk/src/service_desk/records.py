@@ -16,9 +16,13 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def record_flows(db: DatabaseAccess, resource: Resource) -> ResourceFlows:
+def unpublished(resource: Resource) -> Resource:
     """EVENTS.md gives these records no events: their Created/Updated/Deleted stay unpublished."""
-    return ResourceFlows(db, dataclasses.replace(resource, publish_events=False))
+    return dataclasses.replace(resource, publish_events=False)
+
+
+def record_flows(db: DatabaseAccess, resource: Resource) -> ResourceFlows:
+    return ResourceFlows(db, unpublished(resource))
 
 
 def editable_only_while(statuses: set[str], always_editable: set[str], label: str):

@@ -9,7 +9,7 @@ from nameko.timer import timer
 from crmkit.consumer import handles
 from crmkit.errors import EXPECTED
 from crmkit.service_base import CrmService
-from service_desk import contracts, customers, kb, overview
+from service_desk import cases, contracts, customers, kb, overview, records
 from service_desk.cases import CaseFlows
 from service_desk.queues import QUEUES, QueueItemFlows
 from service_desk.records import record_flows
@@ -26,6 +26,7 @@ def _today():
 
 class ServiceDeskService(CrmService):
     name = "service_desk"
+    owned_resources = {"cases": cases.CASES, "contracts": records.unpublished(contracts.CONTRACTS)}
 
     # --- cases --------------------------------------------------------------------------
 
@@ -38,8 +39,8 @@ class ServiceDeskService(CrmService):
         return CaseFlows(self.db).get(case_id)
 
     @command
-    def list_cases(self, filters=None, q=None, sort=None, limit=50, cursor=None):
-        return CaseFlows(self.db).list(filters, q, sort, limit, cursor)
+    def list_cases(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
+        return CaseFlows(self.db).list(filters, q, sort, limit, cursor, reach)
 
     @command
     def update_case(self, case_id, changes, expected_version=None):
@@ -96,9 +97,9 @@ class ServiceDeskService(CrmService):
         return contracts.shown(record_flows(self.db, contracts.CONTRACTS).get(contract_id), _today())
 
     @command
-    def list_contracts(self, filters=None, q=None, sort=None, limit=50, cursor=None):
+    def list_contracts(self, filters=None, q=None, sort=None, limit=50, cursor=None, reach=None):
         return contracts.shown_page(
-            record_flows(self.db, contracts.CONTRACTS).list(filters, q, sort, limit, cursor), _today())
+            record_flows(self.db, contracts.CONTRACTS).list(filters, q, sort, limit, cursor, reach), _today())
 
     @command
     def update_contract(self, contract_id, changes, expected_version=None):
