@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import ProgrammingError
 
 from gateway import db, idempotency, openapi, problems, users, webhooks_dispatcher
+from gateway.access import setup as access_setup
 from gateway.bodylimit import BodyLimitMiddleware
 from gateway.config import Settings
 from gateway.idempotency import IdempotencyMiddleware
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = db.create_engine(settings.database_url)
         try:
             await users.ensure_admin(engine, settings.admin_username, settings.admin_password)
+            await access_setup.ensure_default_roles(engine, settings.admin_username)
         except ProgrammingError as exc:
             await engine.dispose()
             raise RuntimeError("the gateway database is not migrated: run "

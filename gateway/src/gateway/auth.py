@@ -6,11 +6,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 import jwt
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import deps, requestid, users
+from gateway.access import enforce
 from gateway.config import Settings
 from gateway.problems import Problem
 
@@ -72,19 +73,22 @@ def unauthorized(detail: str, invalid_token: bool = False) -> Problem:
 
 
 async def current_user(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     settings: Annotated[Settings, Depends(deps.settings)],
     engine: Annotated[AsyncEngine, Depends(deps.engine)],
 ) -> users.User:
-    """The caller; answers 401 problem+json without a valid token of an active user.
-    The database check makes deactivating a user, or changing their password, take effect
-    before their tokens expire."""
+    """The caller, allowed by the security model to do what the route does (gateway.access);
+    answers 401 problem+json without a valid token of an active user, 403 / 404 outside the
+    caller's privileges. The database check makes deactivating a user, or changing their
+    password, take effect before their tokens expire."""
     if credentials is None:
         raise unauthorized("A bearer token is required.")
     user = await user_from_token(settings, engine, credentials.credentials)
     if user is None:
         raise unauthorized("The token is invalid or has expired.", invalid_token=True)
     requestid.actor.set(str(user.id))  # RPCs of this request name the user (audit trail)
+    await enforce.authorize(request, user)
     return user
 
 

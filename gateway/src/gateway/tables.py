@@ -6,7 +6,7 @@ from sqlalchemy import (
     Boolean, Column, DateTime, ForeignKey, Integer, MetaData, PrimaryKeyConstraint, Table, Text,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = MetaData()
 
@@ -23,6 +23,7 @@ users = Table(
     # Tokens carry the version they were issued under; a password change bumps it.
     Column("token_version", Integer, nullable=False, server_default="0"),
     Column("password_changed_at", DateTime(timezone=True)),
+    Column("business_unit_id", Uuid, nullable=False),
 )
 
 idempotency_keys = Table(
@@ -96,4 +97,67 @@ import_jobs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+)
+
+# --- security model (gateway.access) ---------------------------------------------------------
+
+
+def _audit_columns() -> list[Column]:
+    return [Column("created_at", DateTime(timezone=True), nullable=False),
+            Column("updated_at", DateTime(timezone=True), nullable=False),
+            Column("version", Integer, nullable=False)]
+
+
+business_units = Table(
+    "business_units", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("parent_id", Uuid, ForeignKey("business_units.id")),  # NULL: the root (organisation)
+    *_audit_columns(),
+)
+
+teams = Table(
+    "teams", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("business_unit_id", Uuid, ForeignKey("business_units.id"), nullable=False),
+    *_audit_columns(),
+)
+
+team_members = Table(
+    "team_members", metadata,
+    Column("team_id", Uuid, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+roles = Table(
+    "roles", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("description", Text),
+    Column("privileges", JSONB, nullable=False),  # {resource: {privilege: level}}
+    *_audit_columns(),
+)
+
+user_roles = Table(
+    "user_roles", metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", Uuid, ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+team_roles = Table(
+    "team_roles", metadata,
+    Column("team_id", Uuid, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", Uuid, ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+record_shares = Table(
+    "record_shares", metadata,
+    Column("resource", Text, primary_key=True),
+    Column("record_id", Uuid, primary_key=True),
+    Column("principal_id", Uuid, primary_key=True),  # a user or a team
+    Column("principal_type", Text, nullable=False),
+    Column("privileges", ARRAY(Text), nullable=False),
+    Column("shared_by", Uuid),
+    *_audit_columns(),
 )

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from gateway import auth, deps, users
+from gateway.access import enforce
 from gateway.auth import CurrentUser
 from gateway.crud import API_PREFIX, Resource, crud_router
 from gateway.models.activities import (Activity, ActivityCreate, ActivityListQuery, ActivityUpdate, CalendarQuery,
@@ -36,6 +37,7 @@ async def feed_reader(request: Request, query: Annotated[CalendarQuery, Query()]
     user = await users.get_active_user(deps.engine(request), user_id) if user_id else None
     if user is None:
         raise auth.unauthorized("A bearer token (header or access_token) is required.", invalid_token=True)
+    await enforce.authorize(request, user)
     return user
 
 

@@ -1,0 +1,78 @@
+"""The check every API request passes before its handler: the route's resource and privilege
+(`catalog`), the caller's level for it (403 without one), and for a record of a user- or
+team-owned resource, the record itself: outside what the caller may read it is 404, as if it
+did not exist; readable but outside the privilege's reach, 403. Lists get the reach to pass
+to their service, which filters in SQL."""
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request
+
+from gateway.access import catalog
+from gateway.access.caller import EVERYTHING, Caller, Reach
+from gateway.problems import Problem
+from gateway.users import User
+
+
+async def caller_of(request: Request, user: User) -> Caller:
+    """The caller's access, loaded once per request."""
+    caller = getattr(request.state, "caller", None)
+    if caller is None or caller.user.id != user.id:
+        caller = await Caller.load(request.app.state.engine, user)
+        request.state.caller = caller
+    return caller
+
+
+def not_granted(resource: str, privilege: str) -> Problem:
+    return Problem(403, f"Your roles do not grant the {privilege} privilege on {resource}.")
+
+
+def not_found(secured: catalog.Secured, record_id: object) -> Problem:
+    return Problem(404, f"No {secured.label} with id {record_id}")
+
+
+async def authorize(request: Request, user: User) -> None:
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", None)
+    if template is None or not template.startswith(catalog.API_PREFIX):
+        return  # not an API route (UI pages call the API in-process, and are checked there)
+    rule = catalog.classify(request.method, template)
+    if rule is None:
+        raise Problem(403, "No role grants access to this route.")
+    if rule.privilege is None:
+        return
+    name = rule.resource or request.path_params.get(rule.resource_param)
+    secured = catalog.RESOURCES.get(name)
+    if secured is None:
+        return  # an unknown resource in the path: the handler answers 404 / 422
+    caller = await caller_of(request, user)
+    if caller.level(secured.name, rule.privilege) == "none":
+        raise not_granted(secured.name, rule.privilege)
+    if secured.owned and rule.record_param is None:
+        request.state.reach = await caller.reach(secured.name, rule.privilege)
+        return
+    if not secured.owned or rule.checked_by_handler:
+        return
+    record_id = request.path_params.get(rule.record_param, "")
+    try:
+        uuid.UUID(record_id)
+    except ValueError:
+        return  # FastAPI answers 422 for the path before the handler runs
+    record = await request.app.state.rpc.call(secured.service, f"get_{secured.singular}",
+                                              **{f"{secured.singular}_id": record_id})
+    await require_record(caller, secured, rule.privilege, record)
+    request.state.record = record
+
+
+async def require_record(caller: Caller, secured: catalog.Secured, privilege: str, record: dict) -> None:
+    if not (await caller.reach(secured.name, "read")).covers(record):
+        raise not_found(secured, record.get("id"))
+    if privilege != "read" and not (await caller.reach(secured.name, privilege)).covers(record):
+        raise Problem(403, f"This {secured.label} is outside your reach for the {privilege} privilege.")
+
+
+def list_reach(request: Request) -> Reach:
+    """The reach `authorize` computed for a list of this request (everything for
+    organisation-owned resources)."""
+    return getattr(request.state, "reach", EVERYTHING)
