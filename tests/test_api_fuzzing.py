@@ -36,7 +36,7 @@ def fuzz_user(suite):
     import httpx
 
     name, password = f"fuzz-{uuid.uuid4().hex[:6]}", f"fuzz-password-{uuid.uuid4().hex}"
-    users.create_user(suite.database_url("gateway"), name, password)
+    users.create_user(suite.database_url("gateway"), name, password, roles=["administrator"])
     with httpx.Client(base_url=suite.url, timeout=30) as client:
         token = client.post("/api/v1/auth/token", json={"username": name, "password": password})
         assert token.status_code == 200, token.text

@@ -24,7 +24,7 @@ def two_users(suite):
     with httpx.Client(base_url=suite.url, timeout=30) as client:
         for who in ("alice", "bob"):
             name, password = f"{who}-{uuid.uuid4().hex[:6]}", f"{who}-password-{uuid.uuid4().hex}"
-            user = users.create_user(suite.database_url("gateway"), name, password)
+            user = users.create_user(suite.database_url("gateway"), name, password, roles=["administrator"])
             token = ok(client.post("/api/v1/auth/token", json={"username": name, "password": password}))
             made.append((str(user.id), {"Authorization": f"Bearer {token['access_token']}"}))
     return made

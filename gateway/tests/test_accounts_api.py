@@ -146,7 +146,7 @@ def test_idempotency_keys_belong_to_one_user(client, auth_headers, create, gatew
     from gateway import users
 
     name = f"other-{uuid.uuid4().hex[:6]}"
-    users.create_user(gateway_db, name, "pw")
+    users.create_user(gateway_db, name, "pw", roles=["salesperson"])
     key = {"Idempotency-Key": f"shared-{uuid.uuid4()}"}
     mine = create(headers=key, name="Mine")
     theirs = client.post("/api/v1/accounts", json={"name": "Theirs"},

@@ -107,8 +107,13 @@ def test_a_custom_type_and_its_validated_fields(api):
     assert bad_type.status_code == 422 and problem_fields(bad_type) == {"fields.0.type"}
 
 
-def test_occurrences_exceptions_and_the_calendar_feed(api, client):
-    owner = str(uuid.uuid4())
+def another_user(gateway_db) -> str:
+    from gateway import users
+    return str(users.create_user(gateway_db, f"colleague-{uuid.uuid4().hex[:8]}", "pw").id)
+
+
+def test_occurrences_exceptions_and_the_calendar_feed(api, client, gateway_db):
+    owner = another_user(gateway_db)
     series = api("POST", "/activities", json={
         "type": "recurring_appointment", "subject": "Weekly review", "owner_id": owner,
         "scheduled_start": "2026-10-19T09:00:00+02:00", "scheduled_end": "2026-10-19T10:00:00+02:00",
@@ -141,9 +146,9 @@ def test_occurrences_exceptions_and_the_calendar_feed(api, client):
                       params={"owner_id": owner, "access_token": "forged"}).status_code == 401
 
 
-def test_my_work_defaults_to_the_callers_open_activities(api):
+def test_my_work_defaults_to_the_callers_open_activities(api, gateway_db):
     mine = api("POST", "/activities", json={"type": "task", "subject": "Mine", "due_at": "2020-01-01T09:00:00Z"}).json()
-    api("POST", "/activities", json={"type": "task", "subject": "Theirs", "owner_id": str(uuid.uuid4()),
+    api("POST", "/activities", json={"type": "task", "subject": "Theirs", "owner_id": another_user(gateway_db),
                                      "due_at": "2020-01-01T09:00:00Z"})
     overdue = api("GET", "/activities/my-work", params={"view": "overdue"})
     assert overdue.status_code == 200, overdue.text

@@ -68,7 +68,7 @@ def test_expired_token_is_401(client, settings, gateway_db, admin):
 
 def test_operator_created_user_can_log_in_until_deactivated(client, gateway_db, get_token):
     name = f"user-{uuid.uuid4().hex[:8]}"
-    created = users.create_user(gateway_db, name, "s3cret-pass")
+    created = users.create_user(gateway_db, name, "s3cret-pass", roles=["salesperson"])
     assert created.username == name and not created.is_admin and created.is_active
     token = get_token(name, "s3cret-pass")
     headers = {"Authorization": f"Bearer {token}"}

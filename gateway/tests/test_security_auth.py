@@ -36,7 +36,7 @@ def client_from(app, address: str) -> TestClient:
 
 def new_user(gateway_db, password="right-password-123") -> tuple[str, str]:
     name = f"sec-{uuid.uuid4().hex[:8]}"
-    users.create_user(gateway_db, name, password)
+    users.create_user(gateway_db, name, password, roles=["salesperson"])
     return name, password
 
 

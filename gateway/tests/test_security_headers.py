@@ -87,7 +87,7 @@ def test_no_password_or_token_in_the_logs(client, gateway_db, caplog):
     secret = f"Correct-Horse-{uuid.uuid4().hex}"
     new_secret = f"Battery-Staple-{uuid.uuid4().hex}"
     wrong = f"Wrong-Guess-{uuid.uuid4().hex}"
-    users.create_user(gateway_db, name, secret)
+    users.create_user(gateway_db, name, secret, roles=["salesperson"])
     with caplog.at_level(logging.DEBUG):
         assert client.post("/api/v1/auth/token", json={"username": name, "password": wrong}).status_code == 401
         token = client.post("/api/v1/auth/token", json={"username": name, "password": secret}).json()["access_token"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -51,6 +52,7 @@ class Tally:
     unchanged: int = 0
     rejected: int = 0
     rejections: list[dict] = field(default_factory=list)
+    may_update: Callable[[dict], bool] = lambda record: True
 
     def reject(self, row: int, errors: list[dict]) -> None:
         self.rejected += 1
@@ -108,6 +110,9 @@ async def _create(rpc: RpcClient, resource: str, rows: list[Row], owner_id: str,
 
 
 async def _update(rpc: RpcClient, resource: str, row: Row, record: dict, tally: Tally) -> None:
+    if not tally.may_update(record):
+        tally.reject(row.number, [{"field": row.key[0], "message": "matches a record you may not change"}])
+        return
     diff = changes(record, row.data)
     # The field it was matched on differs at most in case or spaces: not a change.
     if row.key and row.key[0] in diff and normalised(str(record.get(row.key[0]) or "")) == normalised(row.key[1]):
@@ -149,9 +154,11 @@ async def _round(rpc: RpcClient, resource: str, rule: Rule, rows: list[Row], own
 
 
 async def run(engine: AsyncEngine, rpc: RpcClient, job_id, resource: str, file_format: str,
-              content: bytes, owner_id: str) -> None:
+              content: bytes, owner_id: str, may_update: Callable[[dict], bool] = lambda record: True) -> None:
+    """`may_update(record)`: whether the importing user may change a record a row matches
+    (the security model's write reach); rows matching others are rejected."""
     rule = RULES[resource]
-    tally = Tally()
+    tally = Tally(may_update=may_update)
     try:
         raw_rows = list(rows_of(content, file_format))
         await _save(engine, job_id, tally, status="running", total_rows=len(raw_rows))
@@ -186,7 +193,7 @@ _running: set[asyncio.Task] = set()
 
 
 def start(engine: AsyncEngine, rpc: RpcClient, job_id, resource: str, file_format: str, content: bytes,
-          owner_id: str) -> None:
-    task = asyncio.create_task(run(engine, rpc, job_id, resource, file_format, content, owner_id))
+          owner_id: str, may_update: Callable[[dict], bool] = lambda record: True) -> None:
+    task = asyncio.create_task(run(engine, rpc, job_id, resource, file_format, content, owner_id, may_update))
     _running.add(task)
     task.add_done_callback(_running.discard)

@@ -9,6 +9,7 @@ import asyncio
 import functools
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -19,7 +20,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
-from gateway.tables import users
+from gateway.tables import roles as roles_table
+from gateway.tables import user_roles, users
 
 log = logging.getLogger(__name__)
 
@@ -83,28 +85,32 @@ def _insert_user(username: str, password: str, is_admin: bool):
 
 
 def create_user(target: str | Engine | Connection | Session, username: str, password: str,
-                is_admin: bool = False) -> User:
-    """Create a gateway user (synchronous).
+                is_admin: bool = False, roles: Sequence[str] = ()) -> User:
+    """Create a gateway user (synchronous), holding the named `roles` (see
+    gateway.access.default_roles; a user with no role may do nothing but sign in).
 
     `target` is a database URL (e.g. `crmkit.config.database_url("gateway")`), a sync
     SQLAlchemy Engine (committed here), or a Connection / Session (the caller commits).
-    Raises UsernameTaken if the username exists, ValueError for an empty username/password.
+    Raises UsernameTaken if the username exists, ValueError for an empty username/password
+    or a role that does not exist.
     """
-    statement = _insert_user(username, password, is_admin)
     if isinstance(target, str):
         engine = create_engine(target)
         try:
-            with engine.begin() as conn:
-                row = conn.execute(statement).first()
+            return create_user(engine, username, password, is_admin, roles)
         finally:
             engine.dispose()
-    elif isinstance(target, Engine):
+    if isinstance(target, Engine):
         with target.begin() as conn:
-            row = conn.execute(statement).first()
-    else:
-        row = target.execute(statement).first()
+            return create_user(conn, username, password, is_admin, roles)
+    row = target.execute(_insert_user(username, password, is_admin)).first()
     if row is None:
         raise UsernameTaken(f"user {username.strip()!r} already exists")
+    for name in roles:
+        role_id = target.execute(select(roles_table.c.id).where(roles_table.c.name == name)).scalar()
+        if role_id is None:
+            raise ValueError(f"no role named {name!r}")
+        target.execute(insert(user_roles).values(user_id=row.id, role_id=role_id))
     return User(*row)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.access.catalog import RESOURCES
 from gateway.access.levels import Grants, combine
 from gateway.users import User
 
@@ -95,10 +96,11 @@ class Caller:
 
     async def reach(self, resource: str, privilege: str) -> Reach:
         level = self.level(resource, privilege)
-        if level == "organisation":
-            return EVERYTHING
         if level == "none":
             return NOTHING
+        secured = RESOURCES.get(resource)
+        if level == "organisation" or secured is None or not secured.owned:
+            return EVERYTHING  # organisation-owned records: the privilege reaches them all
         owners = self.principals
         if level in ("business_unit", "business_unit_and_children"):
             owners |= await self._unit_owners(level == "business_unit_and_children")

@@ -46,7 +46,8 @@ async def feed_reader(request: Request, query: Annotated[CalendarQuery, Query()]
             responses={200: {"content": {"text/calendar": {"schema": {"type": "string"}}},
                              "description": "An RFC 5545 calendar"}} | errors(422))
 async def calendar_feed(query: Annotated[CalendarQuery, Query()], user: Annotated[users.User, Depends(feed_reader)],
-                        rpc: Rpc) -> Response:
+                        rpc: Rpc, request: Request) -> Response:
+    enforce.require_owner_readable(request, query.owner_id)
     owner_id = query.owner_id or (None if query.resource_id else user.id)
     body = await rpc.call(SERVICE, "calendar_feed", owner_id=owner_id and str(owner_id),
                           resource_id=query.resource_id and str(query.resource_id))
@@ -57,7 +58,8 @@ async def calendar_feed(query: Annotated[CalendarQuery, Query()], user: Annotate
 @router.get(f"{PREFIX}/my-work", response_model=Page[Activity], operation_id="my_work",
             summary="An owner's open activities, earliest due first: all, overdue, or due today",
             dependencies=[Depends(auth.current_user)], responses=errors(422))
-async def my_work(query: Annotated[MyWorkQuery, Query()], user: CurrentUser, rpc: Rpc):
+async def my_work(query: Annotated[MyWorkQuery, Query()], user: CurrentUser, rpc: Rpc, request: Request):
+    enforce.require_owner_readable(request, query.owner_id)
     return await rpc.call(SERVICE, "my_work", owner_id=str(query.owner_id or user.id), view=query.view,
                           timezone=query.timezone, limit=query.limit, cursor=query.cursor)
 

@@ -4,15 +4,17 @@ its budget leaves its sections empty and named in `unavailable`; the call still 
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from crmkit.config import env
 from gateway import deps
-from gateway.auth import current_user
+from gateway.access import catalog, enforce
+from gateway.auth import CurrentUser, current_user
 from gateway.models.customers import Customer360
 from gateway.openapi import errors
 from gateway.rpc import RemoteError, RpcClient, ServiceUnavailable
@@ -46,6 +48,33 @@ SOURCES = {
     "scheduler": (("bookings",), lambda a: {"bookings": a["upcoming"]}),
 }
 
+# Lists of records in the view, by the resource whose read privilege decides who sees them.
+SECTION_RESOURCES = {
+    ("contacts",): "contacts", ("opportunities", "open"): "opportunities", ("quotes",): "quotes",
+    ("orders",): "orders", ("invoices", "open"): "invoices", ("invoices", "overdue"): "invoices",
+    ("cases", "open"): "cases", ("contracts",): "contracts", ("activities", "recent"): "activities",
+}
+
+
+async def within_reach(view: dict, request: Request, user) -> dict:
+    """The account itself must be readable (404 otherwise, as for GET /accounts/{id}); the
+    records listed in its sections are those the caller may read. Counts and totals stay
+    whole: they describe the customer, not the records."""
+    caller = await enforce.caller_of(request, user)
+    if caller.user.is_admin:
+        return view
+    if view["account"] is not None:  # None: sales did not answer; every listed record is still checked
+        await enforce.require_record(caller, catalog.RESOURCES["accounts"], "read", view["account"])
+    for path, resource in SECTION_RESOURCES.items():
+        *parents, key = path
+        holder = view
+        for parent in parents:
+            holder = holder[parent]
+        reach = await caller.reach(resource, "read")
+        holder[key] = [item for item in holder[key] if "owner_id" not in item or reach.covers(item)]
+    return view
+
+
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"], dependencies=[Depends(current_user)],
                    responses=errors(401))
 
@@ -53,13 +82,13 @@ router = APIRouter(prefix="/api/v1/customers", tags=["customers"], dependencies=
 @router.get("/{account_id}", response_model=Customer360, operation_id="get_customer_360",
             summary="Everything about one customer account, from every service",
             responses=errors(404, 422, 503))
-async def customer_360(account_id: Annotated[UUID, Path()],
+async def customer_360(account_id: Annotated[UUID, Path()], user: CurrentUser, request: Request,
                        rpc: Annotated[RpcClient, Depends(deps.rpc)]) -> dict:
     names = list(SOURCES)
     answers = await asyncio.gather(
         *(rpc.call(name, "customer_overview", timeout_s=BUDGET_S, account_id=str(account_id)) for name in names),
         return_exceptions=True)
-    view = {key: value for key, value in EMPTY.items()}
+    view = copy.deepcopy(EMPTY)
     unavailable = []
     for name, answer in zip(names, answers):
         sections, pick = SOURCES[name]
@@ -73,4 +102,4 @@ async def customer_360(account_id: Annotated[UUID, Path()],
         if isinstance(answer, BaseException):
             raise answer
         view.update(pick(answer))
-    return view | {"unavailable": unavailable}
+    return await within_reach(view, request, user) | {"unavailable": unavailable}

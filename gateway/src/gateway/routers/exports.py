@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import ValidationError
 
 from gateway import deps
+from gateway.access import enforce
 from gateway.auth import current_user
 from gateway.crud import API_PREFIX
 from gateway.exports_format import to_csv, to_xlsx
@@ -45,10 +46,13 @@ async def export_records(resource: Annotated[str, Path()], request: Request, rpc
         query = LIST_QUERIES[resource].model_validate(params)
     except ValidationError as exc:
         raise Problem(422, "The filters are not valid.", validation_errors(exc.errors())) from None
+    # Only the records the caller may read (products belong to the organisation).
+    reach = enforce.list_reach(request).to_rpc()
+    within = {"reach": reach} if reach is not None else {}
     records, cursor = [], None
     while True:
         page = await rpc.call(SERVICE, f"list_{resource}", filters=query.filters(), q=query.q,
-                              sort=query.sort, limit=MAX_LIMIT, cursor=cursor)
+                              sort=query.sort, limit=MAX_LIMIT, cursor=cursor, **within)
         records += page["items"]
         cursor = page.get("next_cursor")
         if not cursor:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import deps, imports, tables
+from gateway.access import enforce
 from gateway.auth import CurrentUser, current_user
 from gateway.crud import API_PREFIX
 from gateway.imports_rules import FORMATS, RULES
@@ -72,12 +73,16 @@ async def start_import(resource: Annotated[str, Path()], request: Request, user:
     if not content:
         raise Problem(422, "The file is empty.", [{"field": "body", "message": "send the file as the body"}])
     job_id = await imports.create_job(engine, resource, kind, user.id)
-    imports.start(engine, rpc, job_id, resource, kind, content, str(user.id))
+    writable = await (await enforce.caller_of(request, user)).reach(resource, "write")
+    imports.start(engine, rpc, job_id, resource, kind, content, str(user.id), writable.covers)
     return await _job(engine, job_id)
 
 
 @router.get("/{job_id}", response_model=ImportJob, operation_id="get_import",
             summary="Progress and outcome of an import: counts and every rejected row's reasons",
             responses=errors(404, 422))
-async def get_import(job_id: Annotated[uuid.UUID, Path()], engine: Engine):
-    return await _job(engine, job_id)
+async def get_import(job_id: Annotated[uuid.UUID, Path()], engine: Engine, user: CurrentUser):
+    job = await _job(engine, job_id)
+    if job["owner_id"] != user.id and not user.is_admin:
+        raise Problem(404, "No such import job.")  # someone else's: as if it did not exist
+    return job
