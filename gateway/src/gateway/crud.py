@@ -175,8 +175,10 @@ def sharing_routes(router: APIRouter, res: Resource, one: str, RecordId, IfMatch
     async def assign(record_id: RecordId, body: Annotated[AssignRequest, Body()], rpc: Rpc, request: Request,
                      response: Response, if_match: IfMatch = None):
         await enforce.require_principal(request, body.owner_id)
-        record = await rpc.call(res.service, "assign_owner", resource=res.secured.name, record_id=str(record_id),
-                                owner_id=str(body.owner_id), expected_version=expected_version(if_match))
+        await rpc.call(res.service, "assign_owner", resource=res.secured.name, record_id=str(record_id),
+                       owner_id=str(body.owner_id), expected_version=expected_version(if_match))
+        # Read back as the service shows it (with its computed fields: SLA, allotments, lines).
+        record = await rpc.call(res.service, f"get_{res.singular}", **{f"{res.singular}_id": str(record_id)})
         response.headers.update(_etag(record))
         return record
 

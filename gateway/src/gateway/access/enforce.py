@@ -10,7 +10,7 @@ import uuid
 from fastapi import Request
 
 from gateway.access import catalog, principals
-from gateway.access.caller import EVERYTHING, Caller, Reach
+from gateway.access.caller import EVERYTHING, NOTHING, Caller, Reach
 from gateway.problems import Problem
 from gateway.users import User
 
@@ -47,14 +47,17 @@ async def authorize(request: Request, user: User) -> None:
     if secured is None:
         return  # an unknown resource in the path: the handler answers 404 / 422
     caller = await caller_of(request, user)
+    if secured.owned and rule.record_param is not None:
+        # One record: outside what the caller may read it does not exist for them (404), even
+        # when no role grants them the privilege at all; readable but out of reach, 403.
+        if not rule.checked_by_handler:
+            await require_on_record(request, caller, secured, rule.privilege,
+                                    request.path_params.get(rule.record_param, ""))
+        return
     if caller.level(secured.name, rule.privilege) == "none":
         raise not_granted(secured.name, rule.privilege)
-    if secured.owned and rule.record_param is None:
+    if secured.owned:
         request.state.reach = await caller.reach(secured.name, rule.privilege)
-        return
-    if not secured.owned or rule.checked_by_handler:
-        return
-    await require_on_record(request, caller, secured, rule.privilege, request.path_params.get(rule.record_param, ""))
 
 
 async def require_on_record(request: Request, caller: Caller, secured: catalog.Secured, privilege: str,
@@ -62,12 +65,15 @@ async def require_on_record(request: Request, caller: Caller, secured: catalog.S
     """The record must be within reach for `privilege`. Someone whose read and `privilege`
     reach the whole organisation needs no look at the record (nor does a malformed id:
     FastAPI answers 422 for the path before the handler runs)."""
-    if await caller.reach(secured.name, "read") is EVERYTHING and await caller.reach(secured.name, privilege) is EVERYTHING:
+    readable = await caller.reach(secured.name, "read")
+    if readable is EVERYTHING and await caller.reach(secured.name, privilege) is EVERYTHING:
         return
     try:
         uuid.UUID(record_id)
     except ValueError:
         return
+    if readable is NOTHING:
+        raise not_found(secured, record_id)
     record = getattr(request.state, "record", None)
     if record is None:
         record = await request.app.state.rpc.call(secured.service, f"get_{secured.singular}",
@@ -79,7 +85,11 @@ async def require_on_record(request: Request, caller: Caller, secured: catalog.S
 async def require_record(caller: Caller, secured: catalog.Secured, privilege: str, record: dict) -> None:
     if not (await caller.reach(secured.name, "read")).covers(record):
         raise not_found(secured, record.get("id"))
-    if privilege != "read" and not (await caller.reach(secured.name, privilege)).covers(record):
+    if privilege == "read":
+        return
+    if caller.level(secured.name, privilege) == "none":
+        raise not_granted(secured.name, privilege)
+    if not (await caller.reach(secured.name, privilege)).covers(record):
         raise Problem(403, f"This {secured.label} is outside your reach for the {privilege} privilege.")
 
 

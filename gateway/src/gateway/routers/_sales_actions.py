@@ -55,9 +55,11 @@ def merges_route(router: APIRouter, id_name: str, response_model: Any) -> None:
 
 
 def read_router(path: str, singular: str, record_model: type[BaseModel], list_query: type) -> APIRouter:
-    """List and get routes only (crud_router's, without its writes): records made by other
-    records' actions (orders, invoices) are never created or edited field by field."""
+    """crud_router's routes without its writes (create, change, delete): records made by other
+    records' actions (orders, invoices) are never created or edited field by field. They can
+    still be assigned and shared."""
     router = crud_router(Resource(path=path, singular=singular, service=SERVICE, create_model=record_model,
                                   update_model=record_model, record_model=record_model, list_query=list_query))
-    router.routes[:] = [route for route in router.routes if getattr(route, "methods", set()) == {"GET"}]
+    router.routes[:] = [route for route in router.routes if getattr(route, "methods", set()) == {"GET"}
+                        or route.path.endswith("/assign") or "/shares" in route.path]
     return router
