@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from crmkit.testing.suite_http import ok
+from crmkit.testing.waiting import wait_until
 
 API = "/api/v1"
 OWNED = ("accounts", "contacts", "leads", "opportunities", "quotes", "orders", "invoices", "cases", "contracts",
@@ -233,3 +234,47 @@ def test_a_privilege_no_role_grants_is_403(org):
     assert sam.get(f"{API}/webhooks").status_code == 403
     assert sam.get(f"{API}/scheduler/resources").status_code == 403
     assert ok(sam.get(f"{API}/products"))["items"] is not None  # reading the catalogue is granted
+
+
+def test_changing_the_owner_by_patch_is_an_assignment(org):
+    clients, people = org["clients"], org["people"]
+    activity = ok(clients["tess"].post(f"{API}/activities", json={"type": "task", "subject": f"Hand me {org['tag']}"}),
+                  201)
+    assert activity["owner_id"] == people["tess"]
+    # Sam reads Tess's activity (same unit) but may not reassign it.
+    assert clients["sam"].patch(f"{API}/activities/{activity['id']}",
+                                json={"owner_id": people["sam"]}).status_code == 403
+    moved = ok(clients["tess"].patch(f"{API}/activities/{activity['id']}", json={"owner_id": org["team"]}))
+    assert moved["owner_id"] == org["team"]
+
+
+def test_creating_for_someone_else_needs_them_within_the_assign_reach(org):
+    clients, people = org["clients"], org["people"]
+    refused = clients["sam"].post(f"{API}/activities", json={"type": "task", "subject": "For Tess",
+                                                              "owner_id": people["tess"]})
+    assert refused.status_code == 403
+    for_the_team = ok(clients["tess"].post(f"{API}/activities", json={"type": "task", "subject": "For the team",
+                                                                       "owner_id": org["team"]}), 201)
+    assert for_the_team["owner_id"] == org["team"]
+
+
+def test_exports_hold_only_readable_records(org):
+    sam, nora, records = org["clients"]["sam"], org["clients"]["nora"], org["records"]
+    assert records["accounts"] not in sam.get(f"{API}/exports/accounts").text
+    assert records["accounts"] in nora.get(f"{API}/exports/accounts").text
+
+
+def test_an_import_does_not_change_records_outside_the_write_reach(api, org):
+    clients, tag = org["clients"], org["tag"]
+    contact = ok(api.get(f"{API}/contacts/{org['records']['contacts']}"))
+    ok(api.patch(f"{API}/contacts/{contact['id']}", json={"email": f"nord-{tag}@nordic.example"}))
+    csv = f"last_name,email,job_title\nNord {tag},nord-{tag}@nordic.example,Buyer\nNew {tag},new-{tag}@south.example,CEO\n"
+    job = ok(clients["sam"].post(f"{API}/imports/contacts", content=csv.encode(),
+                                 headers={"Content-Type": "text/csv"}), 202)
+    done = wait_until(lambda: (j := ok(clients["sam"].get(f"{API}/imports/{job['id']}")))["status"] == "completed"
+                      and j, timeout=30, message="the import to finish")
+    assert (done["created"], done["updated"], done["rejected"]) == (1, 0, 1)
+    assert done["rejections"][0]["errors"][0]["message"] == "matches a record you may not change"
+    assert ok(api.get(f"{API}/contacts/{contact['id']}")).get("job_title") == contact.get("job_title")
+    # The job is Sam's: Tess does not see it.
+    assert clients["tess"].get(f"{API}/imports/{job['id']}").status_code == 404

@@ -12,7 +12,9 @@ from typing import Any
 import httpx
 from fastapi import Request
 
-from gateway import deps, problems, requestid
+from gateway import deps, problems, requestid, users
+from gateway.access import catalog, enforce
+from gateway.access.caller import EVERYTHING, NOTHING, Reach
 from gateway.crud import API_PREFIX
 from gateway.rpc import RemoteError, ServiceUnavailable
 
@@ -60,8 +62,9 @@ def _problem_outcome(problem: problems.Problem) -> Outcome:
 class Backend:
     """One per page request: the caller's bearer token and request id go with every call."""
 
-    def __init__(self, request: Request, token: str | None):
+    def __init__(self, request: Request, token: str | None, user: users.User | None = None):
         self._request = request
+        self._user = user
         headers = {requestid.HEADER: requestid.request_id()}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -111,6 +114,16 @@ class Backend:
             return _problem_outcome(problems.from_remote_error(exc))
         except ServiceUnavailable as exc:
             return _problem_outcome(problems.from_unavailable(exc, settings.retry_after_s))
+
+    async def reach(self, path: str) -> Reach:
+        """What the signed-in user may read of the records at this API path: the RPC reads
+        keep to it as the API does."""
+        secured = catalog.RESOURCES.get(path.replace("/", "-"))
+        if secured is None or not secured.owned:
+            return EVERYTHING
+        if self._user is None:
+            return NOTHING
+        return await (await enforce.caller_of(self._request, self._user)).reach(secured.name, "read")
 
     async def gather(self, *calls) -> list[Outcome]:
         """Run independent calls at once (each page's sections load in parallel)."""

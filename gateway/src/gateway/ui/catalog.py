@@ -97,7 +97,7 @@ class Entity:
 
 def api(path: str, service: str, singular: str, plural: str) -> ApiSource:
     """Records behind an API path; the RPC names (as gateway.crud names them) serve names."""
-    return ApiSource(path, RpcSource(service, singular, plural))
+    return ApiSource(path, RpcSource(service, singular, plural, path))
 
 
 def fields(model: type[BaseModel], **kwargs) -> tuple[Field, ...]:

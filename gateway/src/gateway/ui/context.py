@@ -63,7 +63,7 @@ def ui_route(router: APIRouter, path: str, methods: tuple[str, ...] = ("GET",), 
                     return render.page(request, "error.html", viewer, 403, title="Form expired",
                                        message="The form was not sent from this site or has expired. "
                                                "Go back, reload the page and try again.")
-            backend = Backend(request, viewer.token if viewer else None)
+            backend = Backend(request, viewer.token if viewer else None, viewer.user if viewer else None)
             try:
                 return await handler(Ctx(request, viewer, backend, form), **request.path_params)
             finally:

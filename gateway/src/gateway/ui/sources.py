@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gateway.access.caller import NOTHING
 from gateway.ui.backend import Backend, Outcome
 
 PAGING = ("q", "sort", "limit", "cursor")
@@ -45,6 +46,7 @@ class RpcSource:
     service: str
     singular: str  # "resource" -> get_resource(resource_id=...), list_resources
     plural: str
+    path: str = ""  # the API path of the same records: the security model's resource
 
     def reader(self) -> "RpcSource":
         return self
@@ -56,8 +58,16 @@ class RpcSource:
         except ValueError:
             return Outcome(422, {"detail": "The list parameters are not valid.",
                                  "errors": [{"field": "limit", "message": "must be a whole number"}]})
+        reach = await b.reach(self.path)
+        if reach is NOTHING:
+            return Outcome(200, {"items": [], "next_cursor": None})
+        within = {"reach": reach.to_rpc()} if reach.to_rpc() is not None else {}
         return await b.rpc(self.service, f"list_{self.plural}", filters=filters, q=params.get("q") or None,
-                           sort=params.get("sort") or None, limit=limit, cursor=params.get("cursor") or None)
+                           sort=params.get("sort") or None, limit=limit, cursor=params.get("cursor") or None,
+                           **within)
 
     async def get(self, b: Backend, record_id: str) -> Outcome:
-        return await b.rpc(self.service, f"get_{self.singular}", **{f"{self.singular}_id": record_id})
+        found = await b.rpc(self.service, f"get_{self.singular}", **{f"{self.singular}_id": record_id})
+        if found.ok and not (await b.reach(self.path)).covers(found.body):
+            return Outcome(404, {"detail": f"No {self.singular.replace('_', ' ')} with id {record_id}", "errors": []})
+        return found
