@@ -4,11 +4,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.parse
 
 import httpx
 from sqlalchemy import create_engine, inspect
 
+from crmkit.testing import infra
 from crmkit.testing.infra import free_port
+from gateway.webhooks_consumer import QUEUE
 from crmkit.testing.waiting import wait_until
 
 
@@ -16,16 +19,21 @@ def gateway_env(**values: str) -> dict[str, str]:
     return {**os.environ, "CRM_JWT_SECRET": "cli-test-secret-0123456789abcdef", **values}
 
 
-def test_migrate_creates_the_schema(make_database):
+def test_migrate_creates_the_schema_and_the_webhook_queue(make_database, crm_servers, fresh_vhost):
     url = make_database("gateway", migrate=False)
     result = subprocess.run([sys.executable, "-m", "gateway", "migrate"], capture_output=True, text=True,
-                            env=gateway_env(CRM_GATEWAY_DATABASE_URL=url), timeout=60)
+                            env=gateway_env(CRM_GATEWAY_DATABASE_URL=url, CRM_AMQP_URI=fresh_vhost), timeout=60)
     assert result.returncode == 0, result.stderr
     engine = create_engine(url)
     try:
-        assert {"users", "idempotency_keys", "alembic_version"} <= set(inspect(engine).get_table_names())
+        assert {"users", "idempotency_keys", "business_units", "roles", "record_shares",
+                "alembic_version"} <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
+    # Declared before any gateway runs: events published meanwhile wait for their webhooks.
+    vhost = urllib.parse.unquote(urllib.parse.urlsplit(fresh_vhost).path[1:])
+    queue = infra.queue_info(crm_servers.management_url, vhost, QUEUE)
+    assert queue is not None and queue["durable"]
 
 
 def test_run_serves_the_api(gateway_db, rabbit_vhost, tmp_path):

@@ -8,12 +8,21 @@ cli = typer.Typer(help="The CRM gateway (public HTTP API).", add_completion=Fals
 
 @cli.command()
 def migrate() -> None:
-    """Create the gateway database if missing and migrate it to head."""
+    """Create the gateway database if missing and migrate it to head; declare the webhook
+    queue (bound to every producer's events) unless webhooks are off."""
+    import asyncio
+
     from crmkit.config import database_url
     from crmkit.migrations import upgrade
+    from gateway.config import Settings
+    from gateway.webhooks_consumer import declare_topology
 
     upgrade("gateway", database_url("gateway"))
     typer.echo("gateway: database at head")
+    settings = Settings.from_env()
+    if settings.webhooks_enabled:
+        asyncio.run(declare_topology(settings.amqp_uri))
+        typer.echo("gateway: webhook queue declared")
 
 
 @cli.command()

@@ -63,6 +63,24 @@ async def record(engine: AsyncEngine, body: bytes) -> int:
         return result.rowcount
 
 
+async def declare_queue(channel, producers: tuple[str, ...] = PRODUCERS):
+    """The durable queue bound to every producer's events. `python -m gateway migrate`
+    declares it too, so events published before the first gateway starts wait in it."""
+    queue = await channel.declare_queue(QUEUE, durable=True)
+    for producer in producers:
+        # Declared as nameko declares it, so whoever comes first the exchange is the same.
+        exchange = await channel.declare_exchange(exchange_name(producer), aio_pika.ExchangeType.TOPIC,
+                                                  durable=True)
+        await queue.bind(exchange, routing_key="#")
+    return queue
+
+
+async def declare_topology(amqp_uri: str) -> None:
+    connection = await aio_pika.connect(amqp_uri)
+    async with connection:
+        await declare_queue(await connection.channel())
+
+
 class WebhookConsumer:
     def __init__(self, amqp_uri: str, engine: AsyncEngine, producers: tuple[str, ...] = PRODUCERS):
         self._amqp_uri = amqp_uri
@@ -89,12 +107,7 @@ class WebhookConsumer:
         self._connection = await aio_pika.connect_robust(self._amqp_uri)
         channel = await self._connection.channel()
         await channel.set_qos(prefetch_count=PREFETCH)
-        queue = await channel.declare_queue(QUEUE, durable=True)
-        for producer in self._producers:
-            # Declared as nameko declares it, so whoever comes first the exchange is the same.
-            exchange = await channel.declare_exchange(exchange_name(producer),
-                                                      aio_pika.ExchangeType.TOPIC, durable=True)
-            await queue.bind(exchange, routing_key="#")
+        queue = await declare_queue(channel, self._producers)
         await queue.consume(self._on_message)
         log.info("webhook consumer bound to %s", ", ".join(map(exchange_name, self._producers)))
 
