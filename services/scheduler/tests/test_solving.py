@@ -142,3 +142,18 @@ def test_quote_accepted_books_each_session_sold_exactly_once(scheduler, company)
     assert scheduler.sql.scalar("SELECT count(*) FROM outbox WHERE event_type = 'BookingCreated'") == 3
     [unassigned] = scheduler.sql.rows("SELECT reasons FROM scheduling_requests WHERE status = 'unassigned'")
     assert unassigned["reasons"] == ["no facility with 50 seats and a projector exists"]
+
+
+def test_quotes_accepted_at_once_book_every_session_when_there_is_room(scheduler, company):
+    """Concurrent QuoteAccepted handlers solve against the same free calendars; the one that
+    commits second must not lose its sessions to a clash ("booked meanwhile") but solve again."""
+    events = [quote_accepted(company["service"]["id"]) for _ in range(4)]
+    for event in events:
+        publish_event(scheduler.amqp_uri, event)
+    wait_until(lambda: scheduler.sql.scalar("SELECT count(*) FROM inbox") == 4, timeout=120,
+               message="the four quotes handled")
+    assert scheduler.sql.rows("SELECT status, reasons FROM scheduling_requests WHERE status <> 'booked'") == []
+    booked = scheduler.sql.rows("SELECT regarding_id::text AS order_id, count(*) AS n FROM bookings "
+                                "WHERE status = 'booked' GROUP BY regarding_id")
+    assert sorted(row["n"] for row in booked) == [3, 3, 3, 3]
+    assert {row["order_id"] for row in booked} == {event["payload"]["order_id"] for event in events}

@@ -1,7 +1,12 @@
 """QuoteAccepted: each unit sold of a product naming a scheduler service becomes one
 scheduling request for the account (sessions of one line form a course, in order), solved
 and booked at once within the following weeks. The consumer's unit of work holds the
-inbox claim, the requests, the bookings and their events: all or nothing, exactly once."""
+inbox claim, the requests, the bookings and their events: all or nothing, exactly once.
+
+Acceptances handled at the same time solve against the same free calendars: the solve runs
+without the calendar lock (it takes seconds), then the lock is taken and, if another
+acceptance booked any of the chosen times meanwhile, the requests are solved again under the
+lock against everything committed, so no session is left unassigned while there is room."""
 from __future__ import annotations
 
 import math
@@ -9,7 +14,9 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
 from crmkit.config import env
-from scheduler.db import RequestRepository, ServiceRepository
+from scheduler.bookings import clashes
+from scheduler.db import RequestRepository, ResourceRepository, ServiceRepository, lock_calendars
+from scheduler.domain.calendars import as_time
 from scheduler.jobs import run_solver
 from scheduler.solving import apply_result, gather, request_row
 
@@ -71,7 +78,18 @@ def on_quote_accepted(uow, envelope) -> dict:
             previous = row
     if not batch_requests:
         return {"requests": len(rows)}
-    batch = gather(uow.connection, batch_requests, known, solve_seconds(), None)
-    result = apply_result(uow, rows, known, run_solver(batch), None)
+    result = run_solver(gather(uow.connection, batch_requests, known, solve_seconds(), None))
+    lock_calendars(uow.connection)  # held to the commit: no booking can come in between now
+    if booked_meanwhile(uow.connection, result):
+        result = run_solver(gather(uow.connection, batch_requests, known, solve_seconds(), None))
+    result = apply_result(uow, rows, known, result, None)
     return {"requests": len(rows), "booked": len(result["assignments"])}
+
+
+def booked_meanwhile(connection, result: dict) -> bool:
+    """Whether a booking committed since the solve read the calendars takes a chosen time."""
+    resources = {r["id"]: r for r in ResourceRepository(connection).all()}
+    return any(clashes(connection, [resources[r] for r in assignment["resource_ids"]],
+                       as_time(assignment["start"]), as_time(assignment["end"]))
+               for assignment in result["assignments"])
 
