@@ -243,3 +243,43 @@ def test_back_off_then_parked():
     assert webhooks.after_failure(1, now, (10, 60)) == ("pending", now + timedelta(seconds=10))
     assert webhooks.after_failure(2, now, (10, 60)) == ("pending", now + timedelta(seconds=60))
     assert webhooks.after_failure(3, now, (10, 60)) == ("parked", None)
+
+
+def test_events_nobody_subscribed_to_cost_no_database_round_trip_each():
+    """Every event on the bus reaches the consumer; the subscriptions are read once per second
+    at most, and a change made through this process is seen at once."""
+    import asyncio
+
+    from gateway.webhooks_consumer import Subscriptions
+
+    class CountingEngine:
+        reads = 0
+
+        def connect(self):
+            engine = self
+
+            class Conn:
+                async def __aenter__(self):
+                    engine.reads += 1
+                    return self
+
+                async def __aexit__(self, *exc):
+                    return False
+
+                async def execute(self, query):
+                    class Rows:
+                        def all(self):
+                            return []
+                    return Rows()
+            return Conn()
+
+    async def scenario():
+        engine, subscriptions = CountingEngine(), Subscriptions(ttl_s=60)
+        for _ in range(1000):
+            assert await subscriptions.targets(engine, "ContactCreated") == []
+        assert engine.reads == 1
+        subscriptions.forget()
+        await subscriptions.targets(engine, "ContactCreated")
+        assert engine.reads == 2
+
+    asyncio.run(scenario())

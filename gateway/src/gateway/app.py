@@ -48,8 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         purge = asyncio.create_task(idempotency.purge_periodically(engine, IDEMPOTENCY_RETENTION))
         app.state.engine, app.state.rpc = engine, rpc
         consumer, dispatch = None, None
+        app.state.webhook_consumer = None
         if settings.webhooks_enabled:
             consumer = WebhookConsumer(settings.amqp_uri, engine)
+            app.state.webhook_consumer = consumer
             await consumer.start()
             dispatch = asyncio.create_task(webhooks_dispatcher.run_forever(engine, settings))
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -39,7 +40,30 @@ def parse(body: bytes) -> tuple[str, str] | None:
         return None
 
 
-async def record(engine: AsyncEngine, body: bytes) -> int:
+class Subscriptions:
+    """The active subscriptions, read at most once per `ttl_s`: every event on the bus passes
+    here, and most match none, so they must not each cost a database round trip (an import
+    of 100,000 contacts is 100,000 events). This process's own webhook changes take effect at
+    once (`forget`); other gateway processes' within `ttl_s`."""
+
+    def __init__(self, ttl_s: float = 1.0):
+        self.ttl_s = ttl_s
+        self._rows: list | None = None
+        self._read_at = 0.0
+
+    def forget(self) -> None:
+        self._rows = None
+
+    async def targets(self, engine: AsyncEngine, event_type: str) -> list:
+        if self._rows is None or time.monotonic() - self._read_at > self.ttl_s:
+            async with engine.connect() as conn:
+                self._rows = (await conn.execute(select(tables.webhooks.c.id, tables.webhooks.c.event_types)
+                                                 .where(tables.webhooks.c.active.is_(True)))).all()
+            self._read_at = time.monotonic()
+        return [row.id for row in self._rows if webhooks.subscribed(row.event_types, event_type)]
+
+
+async def record(engine: AsyncEngine, body: bytes, subscriptions: Subscriptions | None = None) -> int:
     """Insert the deliveries this event calls for; returns how many were new."""
     parsed = parse(body)
     if parsed is None:
@@ -47,12 +71,10 @@ async def record(engine: AsyncEngine, body: bytes) -> int:
         return 0
     event_id, event_type = parsed
     now = datetime.now(timezone.utc)
+    targets = await (subscriptions or Subscriptions()).targets(engine, event_type)
+    if not targets:
+        return 0
     async with engine.begin() as conn:
-        rows = (await conn.execute(select(tables.webhooks.c.id, tables.webhooks.c.event_types)
-                                   .where(tables.webhooks.c.active.is_(True)))).all()
-        targets = [row.id for row in rows if webhooks.subscribed(row.event_types, event_type)]
-        if not targets:
-            return 0
         result = await conn.execute(
             insert(tables.webhook_deliveries).values([
                 {"id": uuid.uuid4(), "webhook_id": webhook_id, "event_id": event_id,
@@ -88,6 +110,7 @@ class WebhookConsumer:
         self._producers = producers
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._task: asyncio.Task | None = None
+        self.subscriptions = Subscriptions()
 
     async def start(self) -> None:
         """Returns at once; connects in the background (and keeps trying) so a bus that is
@@ -113,7 +136,7 @@ class WebhookConsumer:
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
-            await record(self._engine, message.body)
+            await record(self._engine, message.body, self.subscriptions)
         except Exception:  # noqa: BLE001 - the database may be away; the bus keeps the event
             log.exception("could not record webhook deliveries; the event is requeued")
             await asyncio.sleep(RECONNECT_INTERVAL_S)

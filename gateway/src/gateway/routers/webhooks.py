@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,6 +30,14 @@ async def admin_user(user: Annotated[User, Depends(current_user)]) -> User:
     if not user.is_admin:
         raise Problem(403, "Only administrators manage webhooks.")
     return user
+
+
+def subscriptions_changed(request: Request) -> None:
+    """Once a change of subscriptions is committed, and before the client hears of it, this
+    process's consumer forgets the ones it read, so the next event sees the change."""
+    consumer = getattr(request.app.state, "webhook_consumer", None)
+    if consumer is not None:
+        consumer.subscriptions.forget()
 
 
 router = APIRouter(prefix=f"{API_PREFIX}/webhooks", tags=["webhooks"],
@@ -95,13 +103,14 @@ async def list_webhooks(engine: Engine, limit: Limit = 50, cursor: str | None = 
              operation_id="create_webhook", summary="Subscribe a URL to event types",
              responses=errors(422))
 async def create_webhook(body: Annotated[WebhookCreate, Body()], user: Admin, engine: Engine,
-                         response: Response):
+                         response: Response, request: Request):
     now = datetime.now(timezone.utc)
     values = {"id": uuid.uuid4(), "url": str(body.url), "event_types": body.event_types,
               "secret": body.secret, "active": body.active, "owner_id": user.id,
               "created_at": now, "updated_at": now, "version": 1}
     async with engine.begin() as conn:
         await conn.execute(insert(w).values(**values))
+    subscriptions_changed(request)
     response.headers["Location"] = f"{API_PREFIX}/webhooks/{values['id']}"
     response.headers["ETag"] = '"1"'
     return {k: v for k, v in values.items() if k != "secret"}
@@ -119,7 +128,7 @@ async def get_webhook(webhook_id: WebhookId, engine: Engine, response: Response)
               summary="Change a webhook (e.g. deactivate it or rotate its secret)",
               responses=errors(404, 412, 422))
 async def update_webhook(webhook_id: WebhookId, body: Annotated[WebhookUpdate, Body()],
-                         engine: Engine, response: Response, if_match: IfMatch = None):
+                         engine: Engine, response: Response, request: Request, if_match: IfMatch = None):
     expected = expected_version(if_match)
     changes = body.model_dump(mode="json", exclude_unset=True)
     async with engine.begin() as conn:
@@ -131,6 +140,7 @@ async def update_webhook(webhook_id: WebhookId, body: Annotated[WebhookUpdate, B
             raise Problem(412, f"The webhook is at version {current.version}, not {expected}.")
         await conn.execute(update(w).where(w.c.id == webhook_id).values(
             **changes, updated_at=datetime.now(timezone.utc), version=current.version + 1))
+    subscriptions_changed(request)
     record = await _get(engine, webhook_id)
     response.headers["ETag"] = f'"{record["version"]}"'
     return record
@@ -139,10 +149,11 @@ async def update_webhook(webhook_id: WebhookId, body: Annotated[WebhookUpdate, B
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                operation_id="delete_webhook", summary="Delete a webhook and its delivery log",
                responses=errors(404, 422))
-async def delete_webhook(webhook_id: WebhookId, engine: Engine):
+async def delete_webhook(webhook_id: WebhookId, engine: Engine, request: Request):
     async with engine.begin() as conn:
         if (await conn.execute(delete(w).where(w.c.id == webhook_id))).rowcount == 0:
             raise _not_found()
+    subscriptions_changed(request)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
