@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from scheduler.domain.engine.anneal import anneal, applicable
 from scheduler.domain.engine.cpsat import solve_neighbourhood
 from scheduler.domain.engine.evaluate import Cost, cost
 from scheduler.domain.engine.greedy import construct
@@ -118,6 +119,8 @@ def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
     if initial is None:
         assignment = construct(problem, index, order, assignment)
         report("construct", 0, cost(problem, assignment))
+        if n > settings.chunk and applicable(problem):
+            return _timetable(problem, assignment, began, deadline, bound, settings, report)
         if any(p is None for p in assignment) and n > settings.chunk:
             assignment = _repair(problem, index, assignment, deadline, settings, rng)
             report("repair", 0, cost(problem, assignment))
@@ -170,6 +173,25 @@ def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
     else:
         status = "optimal" if proved or current.total == bound else "feasible"
     return Result(assignment, status, current, bound, iterations, time.monotonic() - began, history)
+
+
+def _timetable(problem: Problem, assignment: Assignment, began: float, deadline: float, bound: int,
+               settings: Settings, report) -> Result:
+    """A timetable of unit-length sessions (see `anneal`): annealing from the greedy schedule."""
+    history: list = []
+
+    def on_improve(schedule, total):
+        assignment[:] = schedule  # what `report` shows
+        report("improve", 0, cost(problem, schedule))
+
+    best, moves = anneal(problem, list(assignment), deadline, settings.seed, began, history, on_improve)
+    assignment[:] = best
+    current = cost(problem, best)
+    placed = sum(p is not None for p in best)
+    status = "infeasible" if placed == 0 else "partial" if placed < len(best) else (
+        "optimal" if current.total == bound else "feasible")
+    history = history or [(round(time.monotonic() - began, 3), current.total)]
+    return Result(best, status, current, bound, moves, time.monotonic() - began, history)
 
 
 REPAIR_ALL_UP_TO = 500  # sessions: below this a repair frees the whole problem
