@@ -39,10 +39,10 @@ def timetable(seed: int = 1, courses: int = 24, teachers: int = 10, rooms: int =
                    weights=Weights(unplaced=10_000, spread=5, stability=1, compactness=2))
 
 
-def test_the_incremental_cost_is_the_engine_cost_after_any_moves_and_swaps():
+def test_the_incremental_cost_is_the_engine_cost_after_any_moves_and_swaps_and_is_priced_ahead():
     problem = timetable()
     annealer = Annealer(problem, [None] * len(problem.sessions), seed=0)
-    rng = random.Random(2)
+    rng, checked = random.Random(2), 0
     for _ in range(3000):
         i = rng.randrange(annealer.n)
         t1, r1 = annealer.period[i], annealer.room[i]
@@ -50,15 +50,22 @@ def test_the_incremental_cost_is_the_engine_cost_after_any_moves_and_swaps():
         j = annealer.occupant[r2 * annealer.P + t2]
         if j in (-2, i) or (j >= 0 and not annealer.allowed_flag[j][t1]):
             continue
+        independent = (t1 // DAY != t2 // DAY or abs(t1 - t2) > 2) and (j < 0 or j not in annealer.conflict_mates[i])
+        if independent:
+            priced = [annealer.delta(i, t2, r2)] + ([annealer.delta(j, t1, r1)] if j >= 0 else [])
+            before = (annealer.hard, annealer.soft)
         for dh, ds in [annealer.remove(i)] + ([annealer.remove(j)] if j >= 0 else []) + [
                 annealer.add(i, t2, r2)] + ([annealer.add(j, t1, r1)] if j >= 0 else []):
             annealer.hard += dh
             annealer.soft += ds
+        if independent:
+            assert (annealer.hard - before[0], annealer.soft - before[1]) == tuple(map(sum, zip(*priced)))
+            checked += 1
         schedule = annealer.assignment()
         assert annealer.soft == cost(problem, schedule).total  # everything placed: all soft
         clashes = annealer.hard > 0
         assert bool(violations(problem, schedule)) == clashes
-    assert annealer.unplaced == 0
+    assert annealer.unplaced == 0 and checked > 1000
 
 
 def test_annealing_keeps_every_hard_constraint_and_never_makes_the_schedule_worse():

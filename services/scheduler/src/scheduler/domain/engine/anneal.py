@@ -41,6 +41,25 @@ def applicable(problem: Problem) -> bool:
     return not fixed & flexible
 
 
+def joining(count: list, base: int, a: int, b: int, here: int, prev_same: list, next_same: list) -> int:
+    """Change in a group's isolated sessions when one joins a period that holds `here` of
+    them, between periods a and b of the same day (-1: the day ends there); `count[base +
+    p]` is the group's sessions in period p. Leaving is the opposite change."""
+    left = count[base + a] if a >= 0 else 0
+    right = count[base + b] if b >= 0 else 0
+    change = 0 if left or right else 1
+    if here == 0:  # neighbours with nobody else next to them are no longer isolated
+        if left:
+            aa = prev_same[a]
+            if aa < 0 or not count[base + aa]:
+                change -= left
+        if right:
+            bb = next_same[b]
+            if bb < 0 or not count[base + bb]:
+                change -= right
+    return change
+
+
 class Annealer:
     def __init__(self, problem: Problem, assignment: Assignment, seed: int = 0):
         self.problem = problem
@@ -80,7 +99,14 @@ class Annealer:
                         flexible.setdefault(r, len(flexible))
                 cursor += need.count
             self.fixed_resources[i] = tuple(fixed)
+        self.group_mates = [sorted({m for g in self.groups_of[i] for m in problem.groups[g]} - {i})
+                            for i in range(n)]
         self.conflict_sets = [self.groups_of[i] + self.fixed_of[i] for i in range(n)]
+        by_set: dict[int, list[int]] = {}
+        for i in range(n):
+            for c in self.conflict_sets[i]:
+                by_set.setdefault(c, []).append(i)
+        self.conflict_mates = [{m for c in self.conflict_sets[i] for m in by_set[c]} for i in range(n)]
         self.count = [0] * ((G + len(fixed_ids)) * P)
         self.rooms = sorted(flexible, key=flexible.get)  # local room index -> resource
         R = len(self.rooms)
@@ -196,19 +222,7 @@ class Annealer:
             here = count[base + t]
             if here:
                 dh += 1
-            left = count[base + a] if a >= 0 else 0
-            right = count[base + b] if b >= 0 else 0
-            d = 0 if left or right else 1
-            if here == 0:
-                if left:
-                    aa = prev_same[a]
-                    if aa < 0 or not count[base + aa]:
-                        d -= left
-                if right:
-                    bb = next_same[b]
-                    if bb < 0 or not count[base + bb]:
-                        d -= right
-            ds += d
+            ds += joining(count, base, a, b, here, prev_same, next_same)
             count[base + t] = here + 1
         ds *= self.w_compact
         self.period[i] = t
@@ -238,6 +252,69 @@ class Annealer:
             ds += costs[t]
         return dh, ds
 
+    def shift(self, i, t2, r2, j, t1, r1):
+        """Session i to (t2, r2) and, unless j is -1, session j to (t1, r1): (hard, soft) change."""
+        dh, ds = self.remove(i)
+        if j >= 0:
+            h, s = self.remove(j)
+            dh += h
+            ds += s
+        h, s = self.add(i, t2, r2)
+        dh += h
+        ds += s
+        if j >= 0:
+            h, s = self.add(j, t1, r1)
+            dh += h
+            ds += s
+        return dh, ds
+
+    def delta(self, i, t2, r2):
+        """(hard, soft) change of moving session i to period t2 and room r2, nothing changed;
+        exact when t2 is on another day than i's period or more than two periods away, and
+        no session moves the other way that shares a group or fixed resource with i."""
+        P, count = self.P, self.count
+        t1, r1 = self.period[i], self.room[i]
+        dh = ds = 0
+        for c in self.fixed_of[i]:
+            if count[c * P + t1] > 1:
+                dh -= 1
+            if count[c * P + t2]:
+                dh += 1
+        prev_same, next_same = self.prev_same, self.next_same
+        a1, b1, a2, b2 = prev_same[t1], next_same[t1], prev_same[t2], next_same[t2]
+        for g in self.groups_of[i]:
+            base = g * P
+            here = count[base + t1] - 1
+            if here:
+                dh -= 1
+            ds -= joining(count, base, a1, b1, here, prev_same, next_same)
+            here = count[base + t2]
+            if here:
+                dh += 1
+            ds += joining(count, base, a2, b2, here, prev_same, next_same)
+        ds *= self.w_compact
+        k = self.course[i]
+        if k >= 0:
+            m = self.min_days[k]
+            d1, d2 = self.day_of[t1], self.day_of[t2]
+            if m and d1 != d2:
+                used = self.days_used[k]
+                after = used - (self.day_count[k * self.days + d1] == 1) + (self.day_count[k * self.days + d2] == 0)
+                if after != used:
+                    ds += self.w_spread * ((m - after if 0 < after < m else 0) - (m - used if 0 < used < m else 0))
+            if r1 != r2 and self.w_stable:
+                slot = k * len(self.rooms)
+                used = self.rooms_used[k]
+                after = used - (self.room_count[slot + r1] == 1) + (self.room_count[slot + r2] == 0)
+                ds += self.w_stable * (max(0, after - 1) - max(0, used - 1))
+        if r1 >= 0:
+            costs = self.room_cost[i]
+            ds += costs[r2] - costs[r1]
+        costs = self.start_cost[i]
+        if costs is not None:
+            ds += costs[t2] - costs[t1]
+        return dh, ds
+
     def remove(self, i):
         P, count = self.P, self.count
         t, r = self.period[i], self.room[i]
@@ -254,19 +331,7 @@ class Annealer:
             count[base + t] = here
             if here:
                 dh -= 1
-            left = count[base + a] if a >= 0 else 0
-            right = count[base + b] if b >= 0 else 0
-            d = 0 if left or right else -1
-            if here == 0:
-                if left:
-                    aa = prev_same[a]
-                    if aa < 0 or not count[base + aa]:
-                        d += left
-                if right:
-                    bb = next_same[b]
-                    if bb < 0 or not count[base + bb]:
-                        d += right
-            ds += d
+            ds -= joining(count, base, a, b, here, prev_same, next_same)
         ds *= self.w_compact
         self.period[i] = -1
         k = self.course[i]
@@ -310,17 +375,21 @@ class Annealer:
         return out
 
     def run(self, deadline: float, hard_weight: int = 8, t_start: float = 3.0, t_end: float = 0.05,
-            same_period: float = 0.1, keep_room: float = 0.7, course_room: float = 0.85, on_best: Callable[[float, list, list, int], None] | None = None,
-            began: float | None = None):
-        """Anneal until the deadline (temperature falls geometrically with time); returns the
-        best conflict-free (period, room) lists seen, or None when none was conflict-free."""
+            same_period: float = 0.1, next_to_mate: float = 0.3, keep_room: float = 0.7,
+            course_room: float = 0.85, on_best: Callable[[float, list, list, int], None] | None = None,
+            began: float | None = None, max_moves: int = 0, cool: float = 0.5):
+        """Anneal until the deadline, or for `max_moves` moves if given (the temperature
+        falls geometrically from t_start to t_end with time, or moves); returns the best
+        conflict-free (period, room, soft cost) seen, or None when none was conflict-free."""
         rng = self.rng
         random_, randrange, exp = rng.random, rng.randrange, math.exp
         n, P = self.n, self.P
         period, room, occupant = self.period, self.room, self.occupant
         allowed, allowed_flag, candidates, room_cost = self.allowed, self.allowed_flag, self.candidates, self.room_cost
         course, course_members = self.course, self.course_members
-        add, remove = self.add, self.remove
+        group_mates, prev_same, next_same = self.group_mates, self.prev_same, self.next_same
+        shift, delta, day_of = self.shift, self.delta, self.day_of
+        conflict_mates = self.conflict_mates
         now = time.monotonic()
         began = now if began is None else began
         span = max(1e-3, deadline - now)
@@ -331,22 +400,43 @@ class Annealer:
             best = (list(period), list(room), soft)
             if on_best is not None:
                 on_best(now - began, best[0], best[1], soft)
-        temperature = t_start
+        temperature, weight = t_start, hard_weight
         ratio = math.log(t_end / t_start)
         moves = 0
         while True:
             moves += 1
             if moves & 1023 == 0:
+                # Conflicts that last grow dearer until they go (at the base weight the
+                # search may find a conflict cheaper than its soft cost forever): until the
+                # first conflict-free schedule, and again once cool.
+                if not hard:
+                    weight = hard_weight
+                elif best is None or temperature < cool:
+                    weight += 1
                 now = time.monotonic()
-                if now >= deadline:
-                    break
-                temperature = t_start * exp(ratio * (now - first) / span)
+                if max_moves:
+                    if moves >= max_moves:
+                        break
+                    temperature = t_start * exp(ratio * moves / max_moves)
+                else:
+                    if now >= deadline:
+                        break
+                    temperature = t_start * exp(ratio * (now - first) / span)
             i = randrange(n)
             t1, r1 = period[i], room[i]
             if t1 < 0:
                 continue
-            options = allowed[i]
-            t2 = options[randrange(len(options))]
+            mates = group_mates[i]
+            if mates and random_() < next_to_mate:  # next to a lecture of one of its groups
+                t2 = period[mates[randrange(len(mates))]]
+                if t2 < 0:
+                    continue
+                t2 = prev_same[t2] if random_() < 0.5 else next_same[t2]
+                if t2 < 0 or not allowed_flag[i][t2]:
+                    continue
+            else:
+                options = allowed[i]
+                t2 = options[randrange(len(options))]
             if r1 >= 0:
                 u = random_()
                 if u < same_period:
@@ -374,33 +464,30 @@ class Annealer:
                 if t2 == t1:
                     continue
                 r2, j = -1, -1
-            dh, ds = remove(i)
-            if j >= 0:
-                h, s = remove(j)
-                dh += h
-                ds += s
-            h, s = add(i, t2, r2)
-            dh += h
-            ds += s
-            if j >= 0:
-                h, s = add(j, t1, r1)
-                dh += h
-                ds += s
-            delta = hard_weight * dh + ds
-            if delta <= 0 or random_() < exp(-delta / temperature):
-                hard += dh
-                soft += ds
-                if hard == 0 and (best is None or soft < best[2]):
-                    best = (list(period), list(room), soft)
-                    if on_best is not None:
-                        on_best(time.monotonic() - began, best[0], best[1], soft)
-                continue
-            remove(i)
-            if j >= 0:
-                remove(j)
-            add(i, t1, r1)
-            if j >= 0:
-                add(j, t2, r2)
+            if (day_of[t1] != day_of[t2] or not -3 < t1 - t2 < 3) and (
+                    j < 0 or j not in conflict_mates[i]):
+                # Independent halves: price the move first, make it only when accepted.
+                dh, ds = delta(i, t2, r2)
+                if j >= 0:
+                    h, s = delta(j, t1, r1)
+                    dh += h
+                    ds += s
+                change = weight * dh + ds
+                if change > 0 and random_() >= exp(-change / temperature):
+                    continue
+                shift(i, t2, r2, j, t1, r1)
+            else:
+                dh, ds = shift(i, t2, r2, j, t1, r1)
+                change = weight * dh + ds
+                if change > 0 and random_() >= exp(-change / temperature):
+                    shift(i, t1, r1, j, t2, r2)
+                    continue
+            hard += dh
+            soft += ds
+            if hard == 0 and (best is None or soft < best[2]):
+                best = (list(period), list(room), soft)
+                if on_best is not None:
+                    on_best(time.monotonic() - began, best[0], best[1], soft)
         self.hard, self.soft = hard, soft
         self.moves = moves
         return best
@@ -432,3 +519,4 @@ def anneal(problem: Problem, assignment: Assignment, deadline: float, seed: int 
     if cost(problem, trial).total <= cost(problem, assignment).total:
         return trial, annealer.moves
     return assignment, annealer.moves
+
