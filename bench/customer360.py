@@ -37,7 +37,8 @@ Every measurement is repeated --repeats times; the table shows the median. The m
 shared (clients, gateway, five services, RabbitMQ and PostgreSQL on its cores): the load
 average is printed with the figures. The benchmark measures; it does not gate.
 
-    /work/main/.venv/bin/python bench/customer360.py --accounts 100000 --clients 20 --requests 100
+    /work/main/.venv/bin/python bench/customer360.py --accounts 100000 --clients 20 --requests 100 --keep
+    /work/main/.venv/bin/python bench/customer360.py --reuse crm_bench_360_<id>   # measure again, no seeding
 """
 from __future__ import annotations
 
@@ -329,11 +330,12 @@ class SqlWork:
 
 
 @contextlib.contextmanager
-def isolated_suite():
-    """Every service and the gateway as processes on a fresh vhost and fresh databases; all
-    of it dropped at the end. Yields (base URL, {service: database URL}, processes)."""
+def isolated_suite(reuse: str | None, keep: bool):
+    """Every service and the gateway as processes on a fresh vhost, and fresh databases (or
+    those of an earlier --keep run, `reuse` being their prefix); the vhost and, unless kept,
+    the databases dropped at the end. Yields (base URL, {service: database URL}, processes)."""
     servers = infra.find_servers()
-    prefix, vhost = infra.unique_name("crm_bench_360"), infra.unique_name("crm-bench")
+    prefix, vhost = reuse or infra.unique_name("crm_bench_360"), infra.unique_name("crm-bench")
     infra.create_vhost(servers.management_url, vhost)
     port, log_dir = infra.free_port(), Path(tempfile.mkdtemp(prefix="crm-bench-360-"))
     suite = processes.SuiteProcesses(os.environ | {
@@ -343,7 +345,7 @@ def isolated_suite():
         "CRM_JWT_SECRET": uuid.uuid4().hex * 2, "CRM_RPC_TIMEOUT_S": "10",
     }, log_dir, port)
     try:
-        processes.migrate_all(suite.env)
+        processes.migrate_all(suite.env)  # on kept databases: nothing to do but declare the new vhost's queues
         suite.start_all()
         base_url = f"http://127.0.0.1:{port}"
         processes.wait_ready(base_url, timeout_s=120)
@@ -351,10 +353,24 @@ def isolated_suite():
                          for service in SERVICES}, suite
     finally:
         suite.stop_all()
-        for component in processes.COMPONENTS:
-            infra.drop_database(servers.postgres_url, f"{prefix}_{component}")
+        if keep or reuse:
+            print(f"databases kept: {prefix}_*; measure again with --reuse {prefix}")
+        else:
+            for component in processes.COMPONENTS:
+                infra.drop_database(servers.postgres_url, f"{prefix}_{component}")
         infra.delete_vhost(servers.management_url, vhost)
         print(f"logs: {log_dir}")
+
+
+def seed_all(base_url: str, token: str, urls: dict[str, str], accounts: int, rng: random.Random) -> None:
+    print(f"load average before seeding: {load_average()}")
+    print(f"seeding at scale {accounts:,} (crm seed --scale): {scale_seed.plan(accounts)}")
+    print(f"crm seed --scale {accounts} took {seed(base_url, token, accounts):.0f} s")
+    contacts = accounts * scale_seed.CONTACTS_PER_ACCOUNT
+    print(f"read models complete {wait_for_read_models(urls, contacts):.0f} s after the seed")
+    started = time.perf_counter()
+    counts = add_sections(urls, rng)
+    print(f"bulk-inserted {json.dumps(counts)} and analyzed in {time.perf_counter() - started:.0f} s")
 
 
 def main() -> int:
@@ -364,21 +380,18 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100, help="per client and measurement")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the seeded databases for --reuse")
+    parser.add_argument("--reuse", metavar="PREFIX", help="measure on the databases of a --keep run (no seeding)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    with isolated_suite() as (base_url, urls, suite):
+    with isolated_suite(args.reuse, args.keep) as (base_url, urls, suite):
         token = login(base_url)
-        print(f"load average before seeding: {load_average()}")
-        print(f"seeding at scale {args.accounts:,} (crm seed --scale): {scale_seed.plan(args.accounts)}")
-        print(f"crm seed --scale {args.accounts} took {seed(base_url, token, args.accounts):.0f} s")
-        contacts = args.accounts * scale_seed.CONTACTS_PER_ACCOUNT
-        print(f"read models complete {wait_for_read_models(urls, contacts):.0f} s after the seed")
-        started = time.perf_counter()
-        counts = add_sections(urls, rng)
-        print(f"bulk-inserted {json.dumps(counts)} and analyzed in {time.perf_counter() - started:.0f} s")
+        if not args.reuse:
+            seed_all(base_url, token, urls, args.accounts, rng)
 
         with psycopg.connect(urls["sales"]) as conn:
             account_ids = [row[0] for row in conn.execute("SELECT id::text FROM accounts")]
+        print(f"{len(account_ids):,} accounts; load average {load_average()}")
         wanted = args.clients * (args.requests + 10)  # the warm-up's 10 each, then the measured ones
         sample = rng.sample(account_ids, min(wanted, len(account_ids)))
         started = time.perf_counter()
@@ -410,15 +423,15 @@ def main() -> int:
                       f"p99 {figures['p99']:7.1f} ms  {figures['rate']:6.0f} req/s  errors {figures['errors']}  "
                       f"load {figures['load']}  CPU ms/request: {cpu}"
                       + (f" ({figures['first_error']})" if figures["errors"] else ""))
-        report(results, args)
+        report(results, args, len(account_ids))
     return 0
 
 
-def report(results: dict[str, list[dict]], args) -> None:
+def report(results: dict[str, list[dict]], args, accounts: int) -> None:
     median = {name: {key: statistics.median(run[key] for run in runs) for key in ("p50", "p95", "p99", "rate")}
               for name, runs in results.items()}
     print(f"\nmedians of {args.repeats} runs, {args.clients} concurrent clients x {args.requests} requests, "
-          f"{args.accounts:,} accounts")
+          f"{accounts:,} accounts")
     parts = ["gateway", *SERVICES]
     print(f"| measurement | p50 ms | p95 ms | p99 ms | req/s | CPU ms/request: {', '.join(parts)}, whole machine |\n"
           "|---|---|---|---|---|---|")
