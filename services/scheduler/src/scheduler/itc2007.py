@@ -7,7 +7,8 @@ session of one period needing its course's teacher (a fixed resource) and one ro
 facility; seats short of the course's students cost one point each), curricula are groups
 whose sessions must not overlap, unavailable periods are removed from a course's starts.
 The soft terms are the engine's own: spread over days (5 per missing working day), resource
-stability (1 per extra room) and group compactness (2 per isolated lecture).
+stability (1 per extra room) and group compactness (2 per isolated lecture). Lectures last
+one period, so the engine's search anneals the greedy schedule (`engine.anneal`).
 
 The checker below is independent of the engine: it reads the written solution back and
 computes hard violations and the soft cost exactly as the instance folder's README defines.

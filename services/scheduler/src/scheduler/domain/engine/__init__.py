@@ -4,5 +4,6 @@
 candidate resources and their costs, groups that must not overlap, blocked resource time);
 `evaluate` checks hard constraints and prices a complete assignment; `cpsat` solves one
 neighbourhood with OR-Tools CP-SAT, everything else fixed; `search` constructs a schedule
-chunk by chunk and improves it by large neighbourhood search within a time limit.
+chunk by chunk and improves it by large neighbourhood search within a time limit, or, for a
+timetable of unit-length sessions (periods), by `anneal`'s simulated annealing.
 """

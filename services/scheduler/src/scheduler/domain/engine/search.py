@@ -6,6 +6,9 @@ and hardest sessions first, a course's sessions together), then large neighbourh
 their rivals, a stretch of time, one resource's sessions, a course and its groups) and lets
 CP-SAT re-solve them warm-started from the current schedule, keeping any move that does not
 cost more. A problem that fits in one chunk is solved exactly and may be proved optimal.
+A larger timetable of unit-length sessions (periods and rooms, as in ITC2007) is improved
+by simulated annealing instead (`anneal`): millions of cheap moves beat a few hundred
+CP-SAT neighbourhoods there.
 """
 from __future__ import annotations
 
