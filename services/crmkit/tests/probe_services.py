@@ -2,6 +2,7 @@
 `probe` writes notes and publishes NoteRecorded; `probe_consumer` counts what it handles."""
 from __future__ import annotations
 
+import psycopg
 from nameko.rpc import rpc
 from sqlalchemy import text
 
@@ -49,6 +50,10 @@ class ProbeConsumer(CrmService):
             raise RuntimeError(f"handler switched to fail for {note}")
         if note.startswith("poison"):
             raise ValueError(f"{note} always fails")
+        if note.startswith("outage-"):  # "outage-6": the database is away for the first 6 attempts
+            tried = uow.connection.execute(text("SELECT count(*) FROM attempts WHERE note = :n"), {"n": note}).scalar()
+            if tried <= int(note.split("-")[1]):
+                raise psycopg.OperationalError("connection failed: the server is restarting (probe)")
         # Not idempotent on purpose: only the inbox keeps a redelivery from counting twice.
         uow.connection.execute(text(
             "INSERT INTO handled VALUES (:n, 1) ON CONFLICT (note) DO UPDATE SET times = handled.times + 1"),

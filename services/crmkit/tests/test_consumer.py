@@ -85,6 +85,17 @@ def test_a_failing_handler_is_retried_then_parked_and_the_cli_replays_it_to_succ
     assert list_parked(fresh_vhost, "probe_consumer") == []
 
 
+def test_an_event_waits_out_a_database_outage_without_being_parked(consumer, fresh_vhost, consumer_db, sql):
+    """Six failures in a row would park an event (CRM_MAX_ATTEMPTS is 3 here), unless they are
+    the database being unreachable: then the event keeps waiting and is handled once it answers."""
+    db = sql(consumer_db)
+    consumer()
+    publish(fresh_vhost, envelope("outage-6"))
+    wait_until(lambda: times_handled(db, "outage-6") == 1, timeout=30, message="the event handled after the outage")
+    assert db.scalar("SELECT count(*) FROM attempts WHERE note = 'outage-6'") == 7
+    assert list_parked(fresh_vhost, "probe_consumer") == []
+
+
 def test_replay_can_pick_single_events_and_leaves_the_others_parked(consumer, fresh_vhost, consumer_db, sql):
     db = sql(consumer_db)
     db.execute("UPDATE switches SET is_on = true WHERE name = 'fail'")

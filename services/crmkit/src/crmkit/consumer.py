@@ -38,6 +38,7 @@ from sqlalchemy.dialects.postgresql import insert
 from crmkit import logs, metrics, tracing
 from crmkit.config import consumer_settings_from
 from crmkit.envelope import Envelope, as_correlation_id
+from crmkit.failures import database_unreachable
 from crmkit.tables import inbox
 from crmkit.topology import dead_letter_queue_name, declare_failure_handling, retry_exchange_name
 
@@ -149,9 +150,18 @@ class ReliableEventHandler(EventHandler):
 
     def _reroute(self, message, exc_info) -> None:
         headers = dict(message.headers or {})
+        headers[ERROR_HEADER] = f"{exc_info[0].__name__}: {exc_info[1]}"[:1000]
+        if database_unreachable(exc_info[1]):
+            # Not the event's fault: it waits (a middle delay of the back-off) for as long as
+            # the database is away, and the attempt does not count towards parking it.
+            exchange = retry_exchange_name(self.service, self.settings.delay_for(2))
+            routing_key = self.queue.name
+            log.warning("event handler %s: the database is unreachable; the event waits: %s",
+                        self.method_name, headers[ERROR_HEADER])
+            self._publish(message, exchange, routing_key, headers)
+            return
         attempts = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
         headers[ATTEMPTS_HEADER] = attempts
-        headers[ERROR_HEADER] = f"{exc_info[0].__name__}: {exc_info[1]}"[:1000]
         if attempts < self.settings.max_attempts:
             exchange = retry_exchange_name(self.service, self.settings.delay_for(attempts))
             routing_key = self.queue.name
@@ -164,6 +174,9 @@ class ReliableEventHandler(EventHandler):
             exchange, routing_key = "", dead_letter_queue_name(self.service)
             log.error("event handler %s failed %d times; parked in %s", self.method_name,
                       attempts, routing_key)
+        self._publish(message, exchange, routing_key, headers)
+
+    def _publish(self, message, exchange: str, routing_key: str, headers: dict) -> None:
         with producers[self.publish_connection].acquire(block=True, timeout=10) as producer:
             producer.publish(
                 message.body, exchange=exchange, routing_key=routing_key, headers=headers,
