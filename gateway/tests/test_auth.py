@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -9,6 +10,7 @@ import jwt
 import pytest
 from sqlalchemy import create_engine, select, update
 
+from crmkit.testing.waiting import wait_until
 from gateway import auth, db, users
 from gateway.tables import users as users_table
 
@@ -80,6 +82,12 @@ def test_operator_created_user_can_log_in_until_deactivated(client, gateway_db, 
     with engine.begin() as conn:
         conn.execute(update(users_table).where(users_table.c.id == created.id).values(is_active=False))
     engine.dispose()
+    # Changed behind the gateway's back: each process remembers an active user for at most
+    # CRM_ACTIVE_USER_TTL_S (1 s) before reading the row again.
+    started = time.monotonic()
+    wait_until(lambda: client.get("/api/v1/accounts/not-a-uuid", headers=headers).status_code == 401,
+               timeout=5, message="the deactivated user refused")
+    assert time.monotonic() - started <= users.ACTIVE_USER_TTL_S + 1.0
     assert_problem(client.get("/api/v1/accounts/not-a-uuid", headers=headers), 401)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -20,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from crmkit.config import env
 from gateway.tables import roles as roles_table
 from gateway.tables import user_roles, users
 
@@ -142,12 +145,33 @@ async def authenticate(engine: AsyncEngine, username: str, password: str) -> Use
     return User(row.id, row.username, row.is_admin, row.is_active, row.token_version)
 
 
+# Every request checks its user's row (active, token version). Remembering it for a second
+# per gateway process spares that query on most requests; a change made through this process
+# (password, deactivation) is seen at once (`forget`), one made elsewhere within the second.
+ACTIVE_USER_TTL_S = float(env("CRM_ACTIVE_USER_TTL_S", "1.0"))
+_remembered: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {id: (until, User)}
+
+
+def forget(engine: AsyncEngine, user_id: uuid.UUID | None = None) -> None:
+    """Read this user (or everyone, without `user_id`) again on their next request."""
+    known = _remembered.get(engine.sync_engine)
+    if known is not None:
+        known.clear() if user_id is None else known.pop(user_id, None)
+
+
 async def get_active_user(engine: AsyncEngine, user_id: uuid.UUID) -> User | None:
+    known = _remembered.setdefault(engine.sync_engine, {})
+    remembered = known.get(user_id)
+    if remembered is not None and remembered[0] > time.monotonic():
+        return remembered[1]
     async with engine.connect() as conn:
         row = (await conn.execute(
             select(*_USER_COLUMNS).where(users.c.id == user_id, users.c.is_active)
         )).first()
-    return User(*row) if row is not None else None
+    user = User(*row) if row is not None else None
+    if user is not None and ACTIVE_USER_TTL_S > 0:
+        known[user_id] = (time.monotonic() + ACTIVE_USER_TTL_S, user)
+    return user
 
 
 async def change_password(engine: AsyncEngine, user: User, new_password: str) -> User:
@@ -165,6 +189,7 @@ async def change_password(engine: AsyncEngine, user: User, new_password: str) ->
                     password_changed_at=now, updated_at=now, version=users.c.version + 1)
             .returning(*_USER_COLUMNS)
         )).first()
+    forget(engine, user.id)
     if row is None:
         raise StaleCredentials()
     log.info("user %s changed their password; older tokens are revoked", user.id)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql import Select
 
 from gateway import tables
+from gateway.users import forget as forget_user
 from gateway.access.caller import Caller
 from gateway.access.levels import RANK
 from gateway.problems import Problem
@@ -339,4 +340,6 @@ async def update_user(engine: AsyncEngine, user_id: uuid.UUID, expected: int | N
             await _require(conn, UNIT, changes["business_unit_id"], "business_unit_id")
         if role_ids is not None:
             await _replace_roles(conn, user_roles, user_roles.c.user_id, user_id, role_ids, caller)
-        return await _save(conn, USER, row, changes)
+        saved = await _save(conn, USER, row, changes)
+    forget_user(engine, user_id)  # committed: a deactivation counts from this process's next request
+    return saved

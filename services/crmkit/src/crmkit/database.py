@@ -88,10 +88,13 @@ class DatabaseAccess:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection for queries only; nothing it does is committed."""
+        """A connection for queries only, in autocommit: each statement is its own
+        transaction. That saves the BEGIN and ROLLBACK round trips of a read-only transaction
+        on every read RPC, and loses nothing: under READ COMMITTED the statements of one
+        transaction do not share a snapshot either. Nothing may write here (none does)."""
         with self._engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
-            connection.rollback()
 
 
 def make_engine(url: str, pool_size: int = 10):

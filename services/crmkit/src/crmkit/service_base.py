@@ -9,7 +9,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc, rpc
 from sqlalchemy import text
 
-from crmkit import audit, logs, tracing
+from crmkit import audit, logs, rpc_replies, tracing
 from crmkit.errors import EXPECTED, ValidationFailed
 from crmkit.database import Database
 from crmkit.metrics import Metrics
@@ -92,3 +92,4 @@ def register_errors_for_rpc_clients() -> None:
 
 
 register_errors_for_rpc_clients()
+rpc_replies.use_for_rpc_replies()
