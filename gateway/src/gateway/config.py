@@ -18,6 +18,9 @@ Gateway-specific:
   CRM_LOGIN_MAX_FAILURES_PER_USER / _PER_ADDRESS   failed password checks within
                                CRM_LOGIN_WINDOW_S (default 900) before a lockout of
                                CRM_LOGIN_LOCKOUT_S (default 900); defaults 5 and 50
+  CRM_ACTIVE_USER_TTL_S        how long a process trusts a user row it read (active, token
+                               version), default 1; changes made through the process itself
+                               count at once, 0 reads the row on every request
 Webhooks (gateway.webhooks*):
   CRM_WEBHOOKS_ENABLED         consume events and deliver webhooks, default 1
   CRM_WEBHOOK_RETRY_DELAYS_S   back-off between attempts, comma separated; a delivery is
