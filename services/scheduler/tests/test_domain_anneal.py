@@ -93,3 +93,52 @@ def test_solve_anneals_timetables_and_keeps_the_neighbourhood_search_for_the_res
         Session(s.key, 1, s.starts, [], [Need(1, [0], [0]), Need(1, [0, 1], [0, 0])], s.course)
         for s in problem.sessions]})
     assert not applicable(shared)  # a resource both fixed and chosen: the general search
+
+
+def test_a_search_holding_no_conflict_free_schedule_starts_again_from_the_fallback_once(monkeypatch):
+    from scheduler.domain.engine import anneal as annealing
+    monkeypatch.setattr(annealing, "RESTART_AFTER_S", 0.05)
+    # Two lectures of one teacher that may only start in period 0: never conflict-free.
+    lecture = [Need(1, [0], [0]), Need(1, [1, 2], [0, 0])]
+    problem = Problem(resources=["t0", "r1", "r2"], day_length=DAY, groups=[], blocked={}, min_days={},
+                      sessions=[Session("a", 1, [0], [], lecture, course="a"),
+                                Session("b", 1, [0], [], lecture, course="b")],
+                      weights=Weights(unplaced=10_000, spread=5, stability=1, compactness=2))
+    start = [None, None]
+    fallbacks = []
+
+    def fallback():
+        fallbacks.append(time.monotonic())
+        return start
+
+    began = time.monotonic()
+    best, moves = anneal(problem, start, began + 1.0, seed=0, restart_from=fallback)
+    assert time.monotonic() - began < 1.5  # the deadline holds across attempts
+    assert len(fallbacks) == 1 and fallbacks[0] - began >= 0.05  # after the first attempt only
+    assert best == start and moves > 0  # nothing conflict-free: the given schedule back
+
+
+def test_when_annealing_is_stuck_the_fallback_schedule_is_where_the_next_attempt_starts(monkeypatch):
+    from scheduler.domain.engine import anneal as annealing
+    monkeypatch.setattr(annealing, "RESTART_AFTER_S", 0.05)
+    problem = timetable(seed=4)
+    good, _ = anneal(problem, [None] * len(problem.sessions), time.monotonic() + 1, seed=0)
+    assert violations(problem, good) == []
+    # A first attempt that gives up holding nothing conflict-free, then one that must start
+    # from the fallback: a conflict-free schedule.
+    original_run = annealing.Annealer.run
+    attempts = []
+
+    def run(self, deadline, **options):
+        attempts.append((options.get("give_up"), self.assignment(), self.hard))
+        if len(attempts) == 1:
+            self.moves = 0
+            return None  # as if stuck until it gave up
+        return original_run(self, deadline, **options)
+
+    monkeypatch.setattr(annealing.Annealer, "run", run)
+    best, _ = anneal(problem, [None] * len(problem.sessions), time.monotonic() + 1, seed=0,
+                     restart_from=lambda: good)
+    assert len(attempts) == 2 and attempts[0][0] is not None
+    assert attempts[1][1] == good and attempts[1][2] == 0
+    assert violations(problem, best) == [] and cost(problem, best).total <= cost(problem, good).total

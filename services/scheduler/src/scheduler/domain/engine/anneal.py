@@ -377,10 +377,12 @@ class Annealer:
     def run(self, deadline: float, hard_weight: int = 8, t_start: float = 3.0, t_end: float = 0.05,
             same_period: float = 0.1, next_to_mate: float = 0.3, keep_room: float = 0.7,
             course_room: float = 0.85, on_best: Callable[[float, list, list, int], None] | None = None,
-            began: float | None = None, max_moves: int = 0, cool: float = 0.5):
+            began: float | None = None, max_moves: int = 0, cool: float = 0.5,
+            give_up: float | None = None):
         """Anneal until the deadline, or for `max_moves` moves if given (the temperature
         falls geometrically from t_start to t_end with time, or moves); returns the best
-        conflict-free (period, room, soft cost) seen, or None when none was conflict-free."""
+        conflict-free (period, room, soft cost) seen, or None when none was conflict-free
+        (also when still none at the time `give_up`, if given: then it stops there)."""
         rng = self.rng
         random_, randrange, exp = rng.random, rng.randrange, math.exp
         n, P = self.n, self.P
@@ -419,7 +421,7 @@ class Annealer:
                         break
                     temperature = t_start * exp(ratio * moves / max_moves)
                 else:
-                    if now >= deadline:
+                    if now >= deadline or (best is None and give_up is not None and now >= give_up):
                         break
                     temperature = t_start * exp(ratio * (now - first) / span)
             i = randrange(n)
@@ -493,30 +495,49 @@ class Annealer:
         return best
 
 
+# A search that holds no conflict-free schedule after this long starts again, with another
+# seed and twice as long to try. Some seeds leave a few conflicts that, once dear, no single
+# move or swap can trade away (comp05 with seeds 0, 2 and 5 stayed stuck for minutes while
+# seeds 1, 3 and 4 were conflict-free within 5 s).
+RESTART_AFTER_S = 4.0
+
+
 def anneal(problem: Problem, assignment: Assignment, deadline: float, seed: int = 0,
            began: float | None = None, history: list | None = None,
-           on_improve: Callable[[Assignment, int], None] | None = None) -> tuple[Assignment, int]:
+           on_improve: Callable[[Assignment, int], None] | None = None,
+           restart_from: Callable[[], Assignment] | None = None) -> tuple[Assignment, int]:
     """The best schedule annealing finds from `assignment` before the deadline (the given
     one if annealing never held a conflict-free schedule as good), and the moves tried.
     `history` gets (seconds since `began`, total cost) at each improvement; `on_improve`
-    (schedule, moves so far) at most once a second."""
-    annealer = Annealer(problem, assignment, seed)
+    (schedule, moves so far) at most once a second. When the first attempt finds nothing
+    conflict-free, the second starts from `restart_from()` if given (a schedule made some
+    other way), later ones from `assignment` again."""
     unplaced_weight = problem.weights.unplaced
     last = [0.0]
+    moves, patience, attempt = 0, RESTART_AFTER_S, 0
+    start = assignment
+    while True:
+        annealer = Annealer(problem, start, seed + 7919 * attempt)
 
-    def on_best(elapsed, period, room, soft):
-        total = annealer.unplaced * unplaced_weight + soft
-        if history is not None:
-            history.append((round(elapsed, 3), total))
-        if on_improve is not None and elapsed - last[0] >= 1.0:
-            last[0] = elapsed
-            on_improve(annealer.assignment(period, room), total)
+        def on_best(elapsed, period, room, soft, annealer=annealer):
+            total = annealer.unplaced * unplaced_weight + soft
+            if history is not None:
+                history.append((round(elapsed, 3), total))
+            if on_improve is not None and elapsed - last[0] >= 1.0:
+                last[0] = elapsed
+                on_improve(annealer.assignment(period, room), total)
 
-    best = annealer.run(deadline, on_best=on_best, began=began)
+        give_up = time.monotonic() + patience
+        best = annealer.run(deadline, on_best=on_best, began=began,
+                            give_up=give_up if give_up < deadline else None)
+        moves += annealer.moves
+        if best is not None or time.monotonic() >= deadline:
+            break
+        attempt, patience = attempt + 1, patience * 2
+        start = restart_from() if attempt == 1 and restart_from is not None else assignment
     if best is None:
-        return assignment, annealer.moves
+        return assignment, moves
     trial = annealer.assignment(best[0], best[1])
     if cost(problem, trial).total <= cost(problem, assignment).total:
-        return trial, annealer.moves
-    return assignment, annealer.moves
-
+        return trial, moves
+    return assignment, moves

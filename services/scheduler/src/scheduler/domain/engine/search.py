@@ -123,7 +123,7 @@ def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
         assignment = construct(problem, index, order, assignment)
         report("construct", 0, cost(problem, assignment))
         if n > settings.chunk and applicable(problem):
-            return _timetable(problem, assignment, began, deadline, bound, settings, report)
+            return _timetable(problem, index, assignment, began, deadline, bound, settings, report)
         if any(p is None for p in assignment) and n > settings.chunk:
             assignment = _repair(problem, index, assignment, deadline, settings, rng)
             report("repair", 0, cost(problem, assignment))
@@ -178,16 +178,25 @@ def solve(problem: Problem, time_limit: float, settings: Settings | None = None,
     return Result(assignment, status, current, bound, iterations, time.monotonic() - began, history)
 
 
-def _timetable(problem: Problem, assignment: Assignment, began: float, deadline: float, bound: int,
+def _timetable(problem: Problem, index: Index, assignment: Assignment, began: float, deadline: float, bound: int,
                settings: Settings, report) -> Result:
-    """A timetable of unit-length sessions (see `anneal`): annealing from the greedy schedule."""
+    """A timetable of unit-length sessions (see `anneal`): annealing from the greedy schedule
+    (and, should that hold no conflict-free one soon, from CP-SAT's repair of it)."""
     history: list = []
+    greedy = list(assignment)
 
     def on_improve(schedule, total):
         assignment[:] = schedule  # what `report` shows
         report("improve", 0, cost(problem, schedule))
 
-    best, moves = anneal(problem, list(assignment), deadline, settings.seed, began, history, on_improve)
+    def repaired() -> Assignment:
+        # Bounded: where the repair cannot place everything soon (comp06, comp07: not in
+        # 30 s), annealing's next attempt will, and the time is better spent there.
+        cap = min(deadline, time.monotonic() + 2 * REPAIR_FALLBACK_S)
+        return _repair(problem, index, greedy, cap, settings, random.Random(settings.seed))
+
+    best, moves = anneal(problem, list(assignment), deadline, settings.seed, began, history, on_improve,
+                         restart_from=repaired if any(p is None for p in greedy) else None)
     assignment[:] = best
     current = cost(problem, best)
     placed = sum(p is not None for p in best)
@@ -198,6 +207,7 @@ def _timetable(problem: Problem, assignment: Assignment, began: float, deadline:
 
 
 REPAIR_ALL_UP_TO = 500  # sessions: below this a repair frees the whole problem
+REPAIR_FALLBACK_S = 10.0  # at most this long to repair a timetable annealing got stuck on
 REPAIR_NEIGHBOURHOOD = 200
 
 
