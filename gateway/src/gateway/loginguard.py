@@ -87,7 +87,7 @@ def guard(request: Request) -> LoginGuard:
     """The app's guard, made on first use (one per gateway process)."""
     state = request.app.state
     if getattr(state, "login_guard", None) is None:
-        state.login_guard = LoginGuard(deps.settings(request))
+        state.login_guard = LoginGuard(deps.settings_of(request))
     return state.login_guard
 
 

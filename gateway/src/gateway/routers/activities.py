@@ -31,10 +31,10 @@ router = APIRouter(tags=["activities"], responses=errors(401, 503))
 async def feed_reader(request: Request, query: Annotated[CalendarQuery, Query()]) -> users.User:
     """Calendar apps (Outlook, Google Calendar) subscribe to a URL and cannot send headers, so
     the feed also takes the bearer token as `access_token`."""
-    settings = deps.settings(request)
+    settings = deps.settings_of(request)
     user_id = (auth.user_id_from_authorization(settings, request.headers.get("Authorization"))
                or (query.access_token and auth.user_id_from_token(settings, query.access_token)))
-    user = await users.get_active_user(deps.engine(request), user_id) if user_id else None
+    user = await users.get_active_user(deps.engine_of(request), user_id) if user_id else None
     if user is None:
         raise auth.unauthorized("A bearer token (header or access_token) is required.", invalid_token=True)
     await enforce.authorize(request, user)

@@ -106,8 +106,8 @@ class Backend:
     # --- a service's RPC, where the API has no route yet ---------------------------------
 
     async def rpc(self, service: str, method: str, **kwargs) -> Outcome:
-        client = deps.rpc(self._request)
-        settings = deps.settings(self._request)
+        client = deps.rpc_of(self._request)
+        settings = deps.settings_of(self._request)
         try:
             return Outcome(200, await client.call(service, method, **kwargs))
         except RemoteError as exc:

@@ -50,7 +50,7 @@ async def login(ctx: Ctx) -> Response:
     if outcome.ok:
         response = render.redirect(_next(ctx.field("next", "/")))
         session.sign_in(ctx.request, response, outcome.body["access_token"],
-                        int(outcome.body.get("expires_in") or deps.settings(ctx.request).token_ttl_s))
+                        int(outcome.body.get("expires_in") or deps.settings_of(ctx.request).token_ttl_s))
         return response
     form = failed_form(LOGIN_FIELDS, outcome, {"username": credentials["username"]})
     return render.page(ctx.request, "login.html", None, outcome.status, title="Sign in", form=form,

@@ -41,7 +41,7 @@ async def viewer(request: Request) -> Viewer | None:
     if not token:
         return None
     # As for API calls: a token issued before the user's last password change is refused.
-    user = await auth.user_from_token(deps.settings(request), deps.engine(request), token)
+    user = await auth.user_from_token(deps.settings_of(request), deps.engine_of(request), token)
     return Viewer(user, token) if user is not None else None
 
 
@@ -71,7 +71,7 @@ def keep_nonce(request: Request, response: Response) -> None:
 
 
 def csrf_token(request: Request) -> str:
-    key = deps.settings(request).jwt_secret.encode()
+    key = deps.settings_of(request).jwt_secret.encode()
     return hmac.new(key, b"crm-ui-csrf:" + nonce(request).encode(), hashlib.sha256).hexdigest()
 
 
