@@ -60,9 +60,11 @@ def decode_cursor(cursor: str, sort: Sort, column) -> tuple:
         raise ValidationFailed("Invalid cursor", [{"field": "cursor", "message": f"not a cursor of this list ({exc})"}]) from exc
 
 
-def page(connection, query: Select, table, sort: Sort, limit: int, cursor: str | None) -> tuple[list, str | None]:
+def page(connection, query: Select, table, sort: Sort, limit: int, cursor: str | None,
+         params: dict | None = None) -> tuple[list, str | None]:
     """Run `query` ordered by (sort field, id) from after `cursor`; return (rows, next_cursor).
-    Sort fields must be NOT NULL columns (a NULL never compares in a row comparison)."""
+    Sort fields must be NOT NULL columns (a NULL never compares in a row comparison).
+    `params`: values of the query's own bind parameters, if it has any."""
     column, id_column = table.c[sort.field], table.c.id
     if cursor:
         key, row_id = decode_cursor(cursor, sort, column)
@@ -70,7 +72,7 @@ def page(connection, query: Select, table, sort: Sort, limit: int, cursor: str |
         bound = tuple_(bindparam("k", key, type_=column.type), bindparam("i", row_id, type_=id_column.type))
         query = query.where(after < bound if sort.descending else after > bound)
     order = (column.desc(), id_column.desc()) if sort.descending else (column.asc(), id_column.asc())
-    rows = connection.execute(query.order_by(*order).limit(limit + 1)).mappings().all()
+    rows = connection.execute(query.order_by(*order).limit(limit + 1), params or {}).mappings().all()
     if len(rows) <= limit:
         return list(rows), None
     last = rows[limit - 1]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Table, any_, literal, or_
+from sqlalchemy import Table, any_, bindparam, literal, or_
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 
 from crmkit.errors import ValidationFailed
@@ -36,3 +36,13 @@ class Reach:
         # `= ANY(array)`: one parameter however many owners a business unit has.
         return or_(table.c.owner_id == any_(literal(list(self.owner_ids), _UUIDS)),
                    table.c.id == any_(literal(list(self.record_ids), _UUIDS)))
+
+    @staticmethod
+    def bound_condition(table: Table):
+        """`condition` with bind parameters instead of values, for a statement built once and
+        run with `params()`."""
+        return or_(table.c.owner_id == any_(bindparam("reach_owner_ids", type_=_UUIDS)),
+                   table.c.id == any_(bindparam("reach_record_ids", type_=_UUIDS)))
+
+    def params(self) -> dict:
+        return {"reach_owner_ids": list(self.owner_ids), "reach_record_ids": list(self.record_ids)}
