@@ -284,8 +284,11 @@ class SalesRepository(Repository):
     money_fields: tuple[str, ...] = ()
     quantity_fields: tuple[str, ...] = ()
 
-    def add(self, values: dict, owner_id: str | None) -> dict:
-        return super().add(self.defaults | values, owner_id)
+    def _new_row(self, values: dict, owner_id: str | None, now) -> dict:
+        # The defaults go in here rather than in `add`, so imports keep the repository's
+        # one-statement `add_many` (which falls back to one INSERT per row for a repository
+        # that changes `add`: it did for every sales record, 1,000 round trips per chunk).
+        return super()._new_row(self.defaults | values, owner_id, now)
 
     def to_record(self, row) -> dict:
         record = super().to_record(row)
