@@ -254,6 +254,7 @@ def test_events_nobody_subscribed_to_cost_no_database_round_trip_each():
 
     class CountingEngine:
         reads = 0
+        slow = False
 
         def connect(self):
             engine = self
@@ -267,6 +268,9 @@ def test_events_nobody_subscribed_to_cost_no_database_round_trip_each():
                     return False
 
                 async def execute(self, query):
+                    if engine.slow:
+                        await asyncio.sleep(0.01)  # the other events arrive meanwhile
+
                     class Rows:
                         def all(self):
                             return []
@@ -281,5 +285,10 @@ def test_events_nobody_subscribed_to_cost_no_database_round_trip_each():
         subscriptions.forget()
         await subscriptions.targets(engine, "ContactCreated")
         assert engine.reads == 2
+        # Many events at once when the rows have expired: one read, not one per event.
+        engine.slow = True
+        subscriptions.forget()
+        answers = await asyncio.gather(*(subscriptions.targets(engine, "ContactCreated") for _ in range(50)))
+        assert answers == [[]] * 50 and engine.reads == 3
 
     asyncio.run(scenario())
