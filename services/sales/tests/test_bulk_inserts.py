@@ -40,3 +40,11 @@ def test_contacts_and_products_are_one_insert_per_chunk_too(shared_sales):
     statements, _ = inserts_while(shared_sales.database_url, lambda c: (
         ContactRepository(c).add_many(contacts, None), ProductRepository(c).add_many(products, None)))
     assert statements == ["INSERT INTO contacts", "INSERT INTO products"]
+
+
+def test_the_bulk_rpc_answers_the_new_ids_in_the_order_of_the_items(shared_sales):
+    items = [{"first_name": "Ids", "last_name": f"Order{n}"} for n in range(5)]
+    ids = shared_sales.rpc.create_contacts_bulk(items)
+    stored = {row["id"]: row["last_name"] for row in shared_sales.sql.rows(
+        "SELECT id::text AS id, last_name FROM contacts WHERE first_name = 'Ids'")}
+    assert [stored[record_id] for record_id in ids] == [f"Order{n}" for n in range(5)]

@@ -29,6 +29,10 @@ _BULK = {
 BULK_LIMIT = 5000
 
 
+def _ids(records: list[dict]) -> list[str]:
+    return [record["id"] for record in records]
+
+
 def _find_bulk(db, resource_name: str, field: str, values: list) -> dict[str, dict]:
     """{value: record} for each of `values` that a record of `resource_name` matches by
     `field` (one query); values matching nothing are left out."""
@@ -363,22 +367,25 @@ class SalesService(CrmService):
         return orders.cancel_invoice(self.db, invoice_id)
 
     # --- bulk paths for imports ------------------------------------------------------------
+    # They answer the new records' ids, in the order of `items`: the whole records of a
+    # 1,000-row chunk, which nameko serialises twice, cost a sixth of the service's CPU per
+    # chunk, and imports use none of it.
 
     @command
     def create_accounts_bulk(self, items, owner_id=None):
-        return ResourceFlows(self.db, customers.ACCOUNTS).create_many(items, owner_id)
+        return _ids(ResourceFlows(self.db, customers.ACCOUNTS).create_many(items, owner_id))
 
     @command
     def create_contacts_bulk(self, items, owner_id=None):
-        return ResourceFlows(self.db, customers.CONTACTS).create_many(items, owner_id)
+        return _ids(ResourceFlows(self.db, customers.CONTACTS).create_many(items, owner_id))
 
     @command
     def create_leads_bulk(self, items, owner_id=None):
-        return leads.flows(self.db).create_many(items, owner_id)
+        return _ids(leads.flows(self.db).create_many(items, owner_id))
 
     @command
     def create_products_bulk(self, items, owner_id=None):
-        return catalogue.product_flows(self.db).create_many(items, owner_id)
+        return _ids(catalogue.product_flows(self.db).create_many(items, owner_id))
 
     @command
     def find_records_bulk(self, resource, field, values):
