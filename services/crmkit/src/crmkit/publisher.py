@@ -21,7 +21,7 @@ class PublishFailed(Exception):
 class OutgoingMessage:
     exchange: str
     routing_key: str
-    body: dict
+    body: dict | str  # a str is JSON already (the outbox's stored envelope) and goes as it is
     message_id: str
     headers: dict | None = None
 
@@ -93,7 +93,7 @@ class ConfirmingPublisher:
             for message in messages:
                 channel.basic_publish(
                     amqp.Message(
-                        json.dumps(message.body),
+                        message.body if isinstance(message.body, str) else json.dumps(message.body),
                         content_type="application/json",
                         content_encoding="utf-8",
                         delivery_mode=2,
