@@ -18,6 +18,7 @@ expected is read from the record that decides (the response's status in marketin
 quote's in sales, the call's in activities), and every accepted request must be among it."""
 from __future__ import annotations
 
+import abc
 import itertools
 import math
 import threading
@@ -64,7 +65,7 @@ class Checked:
             f"{size(self.expected)} != {size(self.found)}"
 
 
-class Flow:
+class Flow(abc.ABC):
     """A flow's traffic: `unit` is one pass through it, `check` its invariants (Checked list)."""
     name = ""
     rate_per_s = 1.0
@@ -91,11 +92,13 @@ class Flow:
     def setup(self, client: httpx.Client) -> None:
         pass
 
+    @abc.abstractmethod
     def unit(self, client: httpx.Client, n: int) -> None:
-        raise NotImplementedError
+        """One pass through the flow."""
 
+    @abc.abstractmethod
     def check(self, dbs: dict, api: httpx.Client) -> list[Checked]:
-        raise NotImplementedError
+        """The flow's invariants after the faults."""
 
     def traffic(self) -> dict:
         return {"units": self.units, "requests": self.requests, "accepted": self.accepted,
