@@ -31,7 +31,10 @@ from traffic import Checked, Traffic
 
 pytestmark = pytest.mark.fault
 
+# Traffic windows, not synchronisation: the flows keep sending while the test waits (what
+# the suite checks afterwards is awaited with wait_until in settle_and_check).
 BEFORE_S, AFTER_S = 5, 10  # traffic before the fault, and after it is over
+DOWN_S = 2  # a killed service stays down this long before the supervisor restarts it
 CONVERGE_S = 180  # generous: 2 shared cores, and services reconnecting with back-off
 SERVICES_DIR = Path(__file__).resolve().parents[2] / "services"
 
@@ -192,7 +195,7 @@ def test_sigkill_of_consumers_mid_handling(suite, api, sql, traffic):
                message="the scheduler solving a QuoteAccepted")
     kill(suite, "scheduler")
     kill(suite, "service_desk")
-    time.sleep(2)
+    time.sleep(DOWN_S)
     suite.processes.start("scheduler")  # what the supervisor (systemd, k8s) does
     suite.processes.start("service_desk")
     time.sleep(AFTER_S)
@@ -225,7 +228,7 @@ def test_sigkill_of_sales_while_its_relay_has_pending_rows(suite, api, sql, traf
 
     wait_until(frozen_with_pending_rows, timeout=60, interval=0.005, message="sales' relay with pending rows")
     kill(suite, "sales")
-    time.sleep(2)
+    time.sleep(DOWN_S)
     suite.processes.start("sales")
     time.sleep(AFTER_S)
     record = settle_and_check("SIGKILL sales with outbox rows pending", suite, api, sql, traffic, started, **caught)
