@@ -126,6 +126,9 @@ def test_the_customer_overview_has_every_sales_section_of_an_account(shared_sale
         won = rpc.create_opportunity({"name": "w", "account_id": customer["id"], "currency": "USD",
                                       "estimated_value": revenue})
         rpc.win_opportunity(won["id"], {})
+    in_euros = rpc.create_opportunity({"name": "w", "account_id": customer["id"], "currency": "EUR",
+                                       "estimated_value": "50.5"})
+    rpc.win_opportunity(in_euros["id"], {})
     rpc.lose_opportunity(rpc.create_opportunity({"name": "l", "account_id": customer["id"]})["id"], {})
     invoices = []
     for _ in range(2):
@@ -138,8 +141,8 @@ def test_the_customer_overview_has_every_sales_section_of_an_account(shared_sale
     assert view["account"]["id"] == customer["id"]
     assert [c["last_name"] for c in view["contacts"]] == ["Abe", "Zed"]
     assert [o["id"] for o in view["opportunities"]["open"]] == [open_opportunity["id"]]
-    assert (view["opportunities"]["won_count"], view["opportunities"]["lost_count"]) == (2, 1)
-    assert view["opportunities"]["won_revenue"] == {"USD": "300.30"}
+    assert (view["opportunities"]["won_count"], view["opportunities"]["lost_count"]) == (3, 1)
+    assert view["opportunities"]["won_revenue"] == {"EUR": "50.50", "USD": "300.30"}
     assert len(view["quotes"]) == 2 and len(view["orders"]) == 2
     assert [i["id"] for i in view["invoices"]["open"]] == [invoices[1]]
     assert [i["id"] for i in view["invoices"]["overdue"]] == [invoices[1]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Integer, MetaData, Numeric,
-                        String, Table, Text, bindparam, delete, func, or_, select, update)
+                        String, Table, Text, bindparam, delete, or_, select, update)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from crmkit import pagination
@@ -567,10 +567,3 @@ def repoint(connection, table: Table, column: str, old_id: str, new_id: str) -> 
     """Move every reference `table.column = old_id` to `new_id`; returns how many moved."""
     return connection.execute(update(table).where(table.c[column] == old_id)
                               .values({column: new_id})).rowcount
-
-
-def count_by_status(connection, table: Table, column: str, value: str) -> dict[str, int]:
-    rows = connection.execute(select(table.c.status, func.count()).where(table.c[column] == value)
-                              .group_by(table.c.status))
-    return {status: count for status, count in rows}
-

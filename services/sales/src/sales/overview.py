@@ -1,17 +1,15 @@
-"""The sales sections of the customer 360 view of one account, read in one transaction so
-the sections agree with each other."""
+"""The sales sections of the customer 360 view of one account: the records it shows (the
+recent ones), and counts and totals added up by PostgreSQL over all of them."""
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime, timezone
-from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crmkit.database import DatabaseAccess
 from crmkit.records import json_safe
 from sales.db import (AccountRepository, ContactRepository, InvoiceRepository, OpportunityRepository,
-                      OrderRepository, QuoteRepository, contacts, count_by_status, invoices, opportunities,
+                      OrderRepository, QuoteRepository, contacts, invoices, opportunities,
                       orders, quotes)
 from sales.domain.pricing import as_money
 from sales.flows import get_or_404
@@ -29,23 +27,40 @@ def _rows(connection, repo_cls, table, account_id: str, *conditions, order=None,
     return [repo.to_record(row) for row in connection.execute(query).mappings()]
 
 
-def _sum_by_currency(records: list[dict], field: str) -> dict[str, str]:
-    """{"EUR": "1200.00", "USD": "50.00"}: amounts in different currencies never add up."""
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    for record in records:
-        if record.get(field) is not None and record.get("currency"):
-            sums[record["currency"]] += Decimal(record[field])
-    return {currency: str(as_money(total, currency)) for currency, total in sorted(sums.items())}
+def _sums_by_currency(rows) -> dict[str, str]:
+    """{"EUR": "1200.00", "USD": "50.00"} from (currency, sum) rows: amounts in different
+    currencies never add up, and a currency with nothing to add is left out."""
+    return {currency: str(as_money(total, currency))
+            for currency, total in sorted((c, t) for c, t in rows if c and t is not None)}
+
+
+def _closed_opportunities(connection, account_id: str) -> dict:
+    """How many were won and lost, and the revenue won per currency, added up by PostgreSQL:
+    an account may have thousands of closed opportunities, and none of them is shown."""
+    rows = connection.execute(
+        select(opportunities.c.status, opportunities.c.currency, func.count(), func.sum(opportunities.c.actual_revenue))
+        .where(opportunities.c.account_id == account_id, opportunities.c.status.in_(("won", "lost")))
+        .group_by(opportunities.c.status, opportunities.c.currency)).all()
+    count = {"won": 0, "lost": 0}
+    for status, _currency, number, _revenue in rows:
+        count[status] += number
+    return {"won_count": count["won"],
+            "won_revenue": _sums_by_currency((currency, revenue) for status, currency, _n, revenue in rows
+                                             if status == "won"),
+            "lost_count": count["lost"]}
+
+
+def _paid_totals(connection, account_id: str) -> dict[str, str]:
+    return _sums_by_currency(connection.execute(
+        select(invoices.c.currency, func.sum(invoices.c.total))
+        .where(invoices.c.account_id == account_id, invoices.c.status == "paid")
+        .group_by(invoices.c.currency)).all())
 
 
 def customer_overview(db: DatabaseAccess, account_id: str) -> dict:
     with db.reading() as connection:
         account = get_or_404(AccountRepository(connection), account_id, "account")
         account_id = account["id"]
-        won = _rows(connection, OpportunityRepository, opportunities, account_id,
-                    opportunities.c.status == "won", limit=None)
-        counts = count_by_status(connection, opportunities, "account_id", account_id)
-        paid = _rows(connection, InvoiceRepository, invoices, account_id, invoices.c.status == "paid", limit=None)
         open_invoices = _rows(connection, InvoiceRepository, invoices, account_id, invoices.c.status == "active",
                               order=(invoices.c.due_date, invoices.c.invoice_number), limit=None)
         today = datetime.now(timezone.utc).date()
@@ -56,14 +71,13 @@ def customer_overview(db: DatabaseAccess, account_id: str) -> dict:
             "opportunities": {
                 "open": _rows(connection, OpportunityRepository, opportunities, account_id,
                               opportunities.c.status == "open"),
-                "won_count": len(won), "won_revenue": _sum_by_currency(won, "actual_revenue"),
-                "lost_count": counts.get("lost", 0),
+                **_closed_opportunities(connection, account_id),
             },
             "quotes": _rows(connection, QuoteRepository, quotes, account_id),
             "orders": _rows(connection, OrderRepository, orders, account_id),
             "invoices": {
                 "open": open_invoices,
-                "paid_total": _sum_by_currency(paid, "total"),
+                "paid_total": _paid_totals(connection, account_id),
                 "overdue": [invoice for invoice in open_invoices if invoice["due_date"] < today],
             },
         })
