@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
+from functools import cache
 
-from sqlalchemy import Column, DateTime, Integer, Table, delete, func, insert, or_, select, update
+from sqlalchemy import Column, DateTime, Integer, Select, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import UUID
 
 from crmkit import pagination
@@ -24,6 +25,14 @@ def audit_columns() -> list[Column]:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@cache
+def _by_id(table: Table, for_update: bool) -> Select:
+    """SELECT one record by id, built once per table: building it (and its cache key) on
+    every read cost more CPU than running it."""
+    query = select(table).where(table.c.id == bindparam("record_id"))
+    return query.with_for_update() if for_update else query
 
 
 class Repository:
@@ -73,10 +82,7 @@ class Repository:
         return [self.to_record(row) for row in rows]
 
     def get(self, record_id: str, for_update: bool = False) -> dict | None:
-        query = select(self.table).where(self.table.c.id == record_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.connection.execute(query).mappings().first()
+        row = self.connection.execute(_by_id(self.table, for_update), {"record_id": record_id}).mappings().first()
         return self.to_record(row) if row else None
 
     def exists(self, record_id: str) -> bool:

@@ -1,10 +1,13 @@
 """The sales sections of the customer 360 view of one account: the records it shows (the
-recent ones), and counts and totals added up by PostgreSQL over all of them."""
+recent ones), and counts and totals added up by PostgreSQL over all of them.
+
+The statements are built once, with the account as a bound parameter: building a SELECT
+(and its cache key) on every view cost more of the service's CPU than running it."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 
 from crmkit.database import DatabaseAccess
 from crmkit.records import json_safe
@@ -16,15 +19,34 @@ from sales.flows import get_or_404
 
 # The 360 view shows the recent past; the full lists are a filter away (?account_id=).
 RECENT = 20
+ACCOUNT = bindparam("account_id")
 
 
-def _rows(connection, repo_cls, table, account_id: str, *conditions, order=None, limit=RECENT) -> list[dict]:
-    query = select(table).where(table.c.account_id == account_id, *conditions)
-    query = query.order_by(*(order or (table.c.created_at.desc(),)))
-    if limit:
-        query = query.limit(limit)
+def _of_account(table: Table, *conditions, order=None, limit: int | None = RECENT) -> Select:
+    query = (select(table).where(table.c.account_id == ACCOUNT, *conditions)
+             .order_by(*(order or (table.c.created_at.desc(),))))
+    return query.limit(limit) if limit else query
+
+
+CONTACTS = _of_account(contacts, order=(contacts.c.last_name, contacts.c.id), limit=100)
+OPEN_OPPORTUNITIES = _of_account(opportunities, opportunities.c.status == "open")
+QUOTES = _of_account(quotes)
+ORDERS = _of_account(orders)
+OPEN_INVOICES = _of_account(invoices, invoices.c.status == "active",
+                            order=(invoices.c.due_date, invoices.c.invoice_number), limit=None)
+# An account may have thousands of closed opportunities and paid invoices; none is shown.
+CLOSED_OPPORTUNITIES = (
+    select(opportunities.c.status, opportunities.c.currency, func.count(), func.sum(opportunities.c.actual_revenue))
+    .where(opportunities.c.account_id == ACCOUNT, opportunities.c.status.in_(("won", "lost")))
+    .group_by(opportunities.c.status, opportunities.c.currency))
+PAID_TOTALS = (select(invoices.c.currency, func.sum(invoices.c.total))
+               .where(invoices.c.account_id == ACCOUNT, invoices.c.status == "paid")
+               .group_by(invoices.c.currency))
+
+
+def _records(connection, repo_cls, statement: Select, account_id: str) -> list[dict]:
     repo = repo_cls(connection)
-    return [repo.to_record(row) for row in connection.execute(query).mappings()]
+    return [repo.to_record(row) for row in connection.execute(statement, {"account_id": account_id}).mappings()]
 
 
 def _sums_by_currency(rows) -> dict[str, str]:
@@ -35,12 +57,8 @@ def _sums_by_currency(rows) -> dict[str, str]:
 
 
 def _closed_opportunities(connection, account_id: str) -> dict:
-    """How many were won and lost, and the revenue won per currency, added up by PostgreSQL:
-    an account may have thousands of closed opportunities, and none of them is shown."""
-    rows = connection.execute(
-        select(opportunities.c.status, opportunities.c.currency, func.count(), func.sum(opportunities.c.actual_revenue))
-        .where(opportunities.c.account_id == account_id, opportunities.c.status.in_(("won", "lost")))
-        .group_by(opportunities.c.status, opportunities.c.currency)).all()
+    """How many were won and lost, and the revenue won per currency."""
+    rows = connection.execute(CLOSED_OPPORTUNITIES, {"account_id": account_id}).all()
     count = {"won": 0, "lost": 0}
     for status, _currency, number, _revenue in rows:
         count[status] += number
@@ -50,34 +68,24 @@ def _closed_opportunities(connection, account_id: str) -> dict:
             "lost_count": count["lost"]}
 
 
-def _paid_totals(connection, account_id: str) -> dict[str, str]:
-    return _sums_by_currency(connection.execute(
-        select(invoices.c.currency, func.sum(invoices.c.total))
-        .where(invoices.c.account_id == account_id, invoices.c.status == "paid")
-        .group_by(invoices.c.currency)).all())
-
-
 def customer_overview(db: DatabaseAccess, account_id: str) -> dict:
     with db.reading() as connection:
         account = get_or_404(AccountRepository(connection), account_id, "account")
         account_id = account["id"]
-        open_invoices = _rows(connection, InvoiceRepository, invoices, account_id, invoices.c.status == "active",
-                              order=(invoices.c.due_date, invoices.c.invoice_number), limit=None)
+        open_invoices = _records(connection, InvoiceRepository, OPEN_INVOICES, account_id)
         today = datetime.now(timezone.utc).date()
         return json_safe({
             "account": account,
-            "contacts": _rows(connection, ContactRepository, contacts, account_id,
-                              order=(contacts.c.last_name, contacts.c.id), limit=100),
+            "contacts": _records(connection, ContactRepository, CONTACTS, account_id),
             "opportunities": {
-                "open": _rows(connection, OpportunityRepository, opportunities, account_id,
-                              opportunities.c.status == "open"),
+                "open": _records(connection, OpportunityRepository, OPEN_OPPORTUNITIES, account_id),
                 **_closed_opportunities(connection, account_id),
             },
-            "quotes": _rows(connection, QuoteRepository, quotes, account_id),
-            "orders": _rows(connection, OrderRepository, orders, account_id),
+            "quotes": _records(connection, QuoteRepository, QUOTES, account_id),
+            "orders": _records(connection, OrderRepository, ORDERS, account_id),
             "invoices": {
                 "open": open_invoices,
-                "paid_total": _paid_totals(connection, account_id),
+                "paid_total": _sums_by_currency(connection.execute(PAID_TOTALS, {"account_id": account_id}).all()),
                 "overdue": [invoice for invoice in open_invoices if invoice["due_date"] < today],
             },
         })

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (ARRAY, Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, any_,
-                        Text, and_, func, select, text)
+                        Text, and_, bindparam, func, select, text)
 from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE, UUID
 
 from crmkit.records import json_safe
@@ -201,10 +201,9 @@ class BookingRepository(Repository):
         return [dict(row) for row in self.connection.execute(query).mappings()]
 
     def upcoming_for_account(self, account_id: str, now: datetime, limit: int) -> tuple[list[dict], int]:
-        where = and_(bookings.c.account_id == account_id, bookings.c.status == "booked", bookings.c.end > now)
-        rows = self.connection.execute(select(bookings).where(where).order_by(bookings.c.start, bookings.c.id)
-                                       .limit(limit)).mappings()
-        total = self.connection.execute(select(func.count()).select_from(bookings).where(where)).scalar_one()
+        values = {"account_id": account_id, "now": now, "limit": limit}
+        rows = self.connection.execute(_UPCOMING_OF_ACCOUNT, values).mappings()
+        total = self.connection.execute(_UPCOMING_COUNT_OF_ACCOUNT, values).scalar_one()
         return [self.to_record(row) for row in rows], total
 
     def future_count_for_resource(self, resource_id: str, now: datetime) -> int:
@@ -212,6 +211,15 @@ class BookingRepository(Repository):
             select(func.count()).select_from(bookings).where(
                 any_(bookings.c.resource_ids) == resource_id, bookings.c.status == "booked",
                 bookings.c.end > now)).scalar_one()
+
+
+# The customer 360 view's reads, built once (building them on every view cost more CPU than
+# running them).
+_UPCOMING = and_(bookings.c.account_id == bindparam("account_id"), bookings.c.status == "booked",
+                 bookings.c.end > bindparam("now"))
+_UPCOMING_OF_ACCOUNT = (select(bookings).where(_UPCOMING).order_by(bookings.c.start, bookings.c.id)
+                        .limit(bindparam("limit")))
+_UPCOMING_COUNT_OF_ACCOUNT = select(func.count()).select_from(bookings).where(_UPCOMING)
 
 
 def text_range(start: datetime, end: datetime):
