@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from sqlalchemy import (Boolean, and_, Column, DateTime, Integer, MetaData, String, Table, Text, func,
+from sqlalchemy import (Boolean, and_, Column, DateTime, Integer, MetaData, String, Table, Text, bindparam, func,
                         select)
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert as pg_insert
 
@@ -91,6 +91,12 @@ def _ref(ref: dict | None) -> dict | None:
     return {"type": ref["type"], "id": str(ref["id"])} if ref else None
 
 
+# Built once: every timeline page and 360 view reads labels.
+_LABELS = (select(known_records.c.record_type, known_records.c.record_id, known_records.c.label)
+           .where(known_records.c.record_type.in_(bindparam("types", expanding=True)),
+                  known_records.c.record_id.in_(bindparam("ids", expanding=True))))
+
+
 class Labels:
     """Attaches display labels of regarding records and parties to activities, one query
     per batch of activities."""
@@ -103,10 +109,8 @@ class Labels:
             return {}
         # Two arrays rather than a list of (type, id) pairs: one short plan on the primary
         # key whatever the page size; the few pairs of other types it also returns are dropped.
-        rows = self.connection.execute(
-            select(known_records.c.record_type, known_records.c.record_id, known_records.c.label)
-            .where(known_records.c.record_type.in_(sorted({t for t, _ in refs})),
-                   known_records.c.record_id.in_(sorted({i for _, i in refs}))))
+        rows = self.connection.execute(_LABELS, {"types": sorted({t for t, _ in refs}),
+                                                 "ids": sorted({i for _, i in refs})})
         return {(row.record_type, row.record_id): row.label for row in rows
                 if (row.record_type, row.record_id) in refs}
 
